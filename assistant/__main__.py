@@ -1,0 +1,5 @@
+"""Run the command line as `python -m assistant`."""
+
+from assistant.cli import main
+
+raise SystemExit(main())

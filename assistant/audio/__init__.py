@@ -1,0 +1,1 @@
+"""Audio: pure PCM helpers, the microphone/speaker interfaces, and their file and device forms."""

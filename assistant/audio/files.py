@@ -1,0 +1,95 @@
+"""A microphone that replays an audio file and a speaker that records onto the file's timeline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio.frames import RATE, read_audio, resample, write_wav
+from assistant.audio.ports import Clock, Frame, VirtualClock, WallClock
+
+FRAME_SAMPLES = 512  # 32 ms, the VAD's step
+
+
+class FileMicrophone:
+    """Feeds a file as if it were spoken into a microphone: at real-time pace, or as fast as possible.
+
+    In fast mode the clock is virtual (see VirtualClock), so timings on the timeline still reflect
+    real processing time. After the file ends, `trailing_silence_s` of silence follows so that the
+    end of the last utterance can be detected, as a live microphone would hear.
+    """
+
+    def __init__(self, pcm: np.ndarray, realtime: bool = True, trailing_silence_s: float = 1.5):
+        self.pcm = np.concatenate([pcm, np.zeros(int(trailing_silence_s * RATE), np.float32)])
+        self.duration = len(pcm) / RATE
+        self.realtime = realtime
+        self.clock: Clock = WallClock() if realtime else VirtualClock()
+
+    @classmethod
+    def from_file(cls, path: Path, realtime: bool = True) -> FileMicrophone:
+        return cls(read_audio(path), realtime=realtime)
+
+    def frames(self) -> Iterator[Frame]:
+        if isinstance(self.clock, WallClock):
+            self.clock.restart()  # t = 0 is the moment the first sample "arrives"
+        for start in range(0, len(self.pcm), FRAME_SAMPLES):
+            frame = Frame(self.pcm[start : start + FRAME_SAMPLES], start / RATE)
+            if self.realtime:
+                delay = frame.end - self.clock.now()
+                if delay > 0:
+                    time.sleep(delay)
+            else:
+                assert isinstance(self.clock, VirtualClock)
+                self.clock.set(frame.end)
+            yield frame
+
+    def close(self) -> None:
+        pass
+
+
+class FileSpeaker:
+    """A speaker that lays what it plays onto a timeline and writes it to a WAV file.
+
+    Audio starts at the clock's current time, or right after what is already queued, exactly as a
+    real output stream would play it. Sample 0 of the file is time 0 of the session.
+    """
+
+    def __init__(self, clock: Clock, rate: int = 22_050, min_duration_s: float = 0.0):
+        self.clock = clock
+        self.rate = rate
+        self.min_duration_s = min_duration_s
+        self._segments: list[tuple[int, np.ndarray]] = []
+        self._end = 0.0
+
+    def play(self, pcm: np.ndarray, rate: int) -> float:
+        pcm = resample(np.asarray(pcm, np.float32), rate, self.rate)
+        start = max(self.clock.now(), self._end)
+        self._segments.append((round(start * self.rate), pcm))
+        self._end = start + len(pcm) / self.rate
+        return start
+
+    def busy_until(self) -> float:
+        return self._end
+
+    def wait(self) -> None:
+        if isinstance(self.clock, WallClock):
+            delay = self._end - self.clock.now()
+            if delay > 0:
+                time.sleep(delay)
+
+    def render(self) -> np.ndarray:
+        """Everything played, as one signal from time 0."""
+        total = max(round(self.min_duration_s * self.rate), *(s + len(p) for s, p in self._segments), 0)
+        out = np.zeros(total, np.float32)
+        for start, pcm in self._segments:
+            out[start : start + len(pcm)] += pcm
+        return out
+
+    def save(self, path: Path) -> None:
+        write_wav(path, self.render(), self.rate)
+
+    def close(self) -> None:
+        pass

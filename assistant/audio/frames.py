@@ -1,0 +1,58 @@
+"""Pure helpers for PCM audio as float32 numpy arrays in [-1, 1] (no devices here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import soxr
+
+from assistant.errors import AssistantError
+
+RATE = 16_000  # everything upstream of the speaker runs at 16 kHz mono
+
+
+def to_mono(pcm: np.ndarray) -> np.ndarray:
+    """Average channels of a (frames, channels) array into one float32 channel."""
+    pcm = np.asarray(pcm, dtype=np.float32)
+    return pcm.mean(axis=1, dtype=np.float32) if pcm.ndim == 2 else pcm
+
+
+def resample(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Resample a mono float32 signal (high quality, soxr)."""
+    if rate_in == rate_out or len(pcm) == 0:
+        return np.asarray(pcm, dtype=np.float32)
+    return soxr.resample(pcm, rate_in, rate_out).astype(np.float32, copy=False)
+
+
+def to_int16(pcm: np.ndarray) -> np.ndarray:
+    """Convert float audio to 16-bit integers, clipping."""
+    return (np.clip(pcm, -1.0, 1.0) * 32767.0).astype(np.int16)
+
+
+def read_audio(path: Path, rate: int = RATE) -> np.ndarray:
+    """Read any WAV/FLAC/OGG file as mono float32 at `rate`; a clear error if it cannot be read."""
+    if not path.is_file():
+        raise AssistantError(f"input file not found: {path}")
+    try:
+        pcm, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as e:
+        raise AssistantError(f"cannot read audio file {path}: {e}") from None
+    return resample(to_mono(pcm), file_rate, rate)
+
+
+def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
+    """Write mono float32 audio as a 16-bit PCM WAV file."""
+    try:
+        soundfile.write(str(path), to_int16(pcm), rate, subtype="PCM_16")
+    except (OSError, soundfile.LibsndfileError, RuntimeError) as e:
+        raise AssistantError(f"cannot write audio file {path}: {e}") from None
+
+
+def rms_db(pcm: np.ndarray) -> float:
+    """Loudness of a block in dBFS (-120 for digital silence)."""
+    if len(pcm) == 0:
+        return -120.0
+    rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64))))
+    return 20.0 * np.log10(max(rms, 1e-6))

@@ -1,0 +1,291 @@
+"""The `assistant` command line: the app, talk, chat, say, devices and models."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, NoReturn
+
+from assistant import __version__
+from assistant import events as ev
+from assistant.config import Config, load, override
+from assistant.errors import AssistantError
+from assistant.paths import data_dir, default_config_file
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="config file (default: %s)" % default_config_file())
+    p.add_argument("--data-dir", type=Path, help="data directory (default: %s)" % data_dir())
+
+
+def _audio_devices(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input-device", help="microphone: index or part of a name (see: assistant devices)")
+    p.add_argument("--output-device", help="speaker: index or part of a name")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="assistant", description="A private voice companion that runs on your machine.")
+    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    _common(parser)
+    _audio_devices(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    talk = sub.add_parser("talk", help="talk with it on the microphone and speaker (no window)")
+    _common(talk)
+    _audio_devices(talk)
+    talk.add_argument("--input", type=Path, help="use this WAV/FLAC file as the microphone")
+    talk.add_argument("--output", type=Path, help="write what the speaker plays to this WAV file")
+    talk.add_argument("--events", type=Path, help="append events to this file as JSON lines")
+    talk.add_argument("--fast", action="store_true", help="feed --input as fast as possible")
+
+    chat = sub.add_parser("chat", help="type instead of talk (reads lines from stdin)")
+    _common(chat)
+    _audio_devices(chat)
+    chat.add_argument("--quiet", action="store_true", help="print replies without speaking them")
+    chat.add_argument("--events", type=Path, help="append events to this file as JSON lines")
+
+    say = sub.add_parser("say", help="speak a text with the configured voice")
+    _common(say)
+    _audio_devices(say)
+    say.add_argument("text", help="what to say")
+    say.add_argument("--output", type=Path, help="write a WAV file instead of playing it")
+
+    devices = sub.add_parser("devices", help="list audio devices")
+    _common(devices)
+
+    models = sub.add_parser("models", help="list models, or download a better one")
+    _common(models)
+    models.add_argument("--check", action="store_true", help="exit non-zero if a model is missing")
+    msub = models.add_subparsers(dest="models_command", parser_class=_Parser)
+    pull = msub.add_parser("pull", help="download a recommended model into the models folder")
+    pull.add_argument("name", nargs="?", help="model name (omit to list what can be pulled)")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = args.config
+    config = load(path or default_config_file(), required=path is not None)
+    if getattr(args, "input_device", None) is not None:
+        config = override(config, "audio", input_device=args.input_device)
+    if getattr(args, "output_device", None) is not None:
+        config = override(config, "audio", output_device=args.output_device)
+    return config
+
+
+def _open_for_append(path: Path) -> IO[str]:
+    try:
+        return open(path, "a", encoding="utf-8")
+    except OSError as e:
+        raise AssistantError(f"cannot write events file {path}: {e}") from None
+
+
+class _Printer:
+    """Prints the conversation to the terminal as it happens."""
+
+    def __init__(self, config: Config, out: IO[str] = sys.stdout) -> None:
+        self.name = config.persona.name
+        self.out = out
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Transcript) and event.text:
+            print(f"you: {event.text}", file=self.out, flush=True)
+        elif isinstance(event, ev.Turn):
+            print(f"{self.name}: {event.reply_text}", file=self.out, flush=True)
+        elif isinstance(event, ev.Error):
+            print(f"assistant: {event.message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
+    fan = ev.Fanout(_Printer(config))
+    stream = _open_for_append(events_path) if events_path else None
+    if stream:
+        fan.sinks.append(ev.JsonLinesWriter(stream))
+    try:
+        yield fan
+    finally:
+        if stream:
+            stream.close()
+
+
+def cmd_talk(args: argparse.Namespace) -> int:
+    from assistant.audio.devices import DeviceMicrophone, DeviceSpeaker
+    from assistant.audio.files import FileMicrophone, FileSpeaker
+    from assistant.engine import Engine
+    from assistant.loader import load_models
+
+    config = _config(args)
+    if args.fast and not args.input:
+        raise AssistantError("--fast needs --input FILE")
+    mic = FileMicrophone.from_file(args.input, realtime=not args.fast) if args.input else None
+    if args.output and args.output.parent and not args.output.parent.exists():
+        raise AssistantError(f"output folder does not exist: {args.output.parent}")
+    with _sinks(config, args.events) as emit:
+        models, load_s = load_models(config)
+        emit(ev.Ready(round(load_s * 1000, 1)))
+        if mic is None:
+            mic = DeviceMicrophone(config.audio.input_device)
+            print("Listening… (Ctrl+C to stop)", file=sys.stderr, flush=True)
+        if args.output:
+            speaker = FileSpeaker(mic.clock, models.tts.sample_rate,
+                                  min_duration_s=getattr(mic, "duration", 0.0))
+        else:
+            speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
+        engine = Engine(config, models, speaker, emit)
+        try:
+            engine.run(mic)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            mic.close()
+            if isinstance(speaker, FileSpeaker):
+                speaker.save(args.output)
+            speaker.close()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.audio.devices import DeviceSpeaker
+    from assistant.engine import Engine
+    from assistant.loader import load_models
+
+    config = _config(args)
+    with _sinks(config, args.events) as emit:
+        models, load_s = load_models(config)
+        emit(ev.Ready(round(load_s * 1000, 1)))
+        speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
+        engine = Engine(config, models, speaker, emit)
+        interactive = sys.stdin.isatty()
+        try:
+            while True:
+                if interactive:
+                    print("you> ", end="", flush=True)
+                line = sys.stdin.readline()
+                if not line:
+                    break
+                text = " ".join(line.split())
+                if text:
+                    engine.reply(text)
+                    if speaker:
+                        speaker.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if speaker:
+                speaker.close()
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from assistant.audio.frames import write_wav
+    from assistant.loader import load_tts
+    from assistant.sentences import speakable
+
+    config = _config(args)
+    text = speakable(args.text)
+    if not text:
+        raise AssistantError("nothing to say: the text has no words")
+    tts = load_tts(config)
+    if args.output:
+        chunks = list(tts.synthesize(text))
+        write_wav(args.output, np.concatenate(chunks), tts.sample_rate)
+        return 0
+    from assistant.audio.devices import DeviceSpeaker
+
+    speaker = DeviceSpeaker(config.audio.output_device)
+    try:
+        for pcm in tts.synthesize(text):
+            speaker.play(pcm, tts.sample_rate)
+        speaker.wait()
+    finally:
+        speaker.close()
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from assistant.audio.devices import list_devices
+
+    rows = list_devices()
+    if not rows:
+        raise AssistantError("no audio devices found; check that PulseAudio/PipeWire is running")
+    for d in rows:
+        marks = ("*in " if d["default_input"] else "    ") + ("*out" if d["default_output"] else "    ")
+        print(f"{d['index']:>3} {marks} in={d['inputs']:<2} out={d['outputs']:<2} "
+              f"{d['rate']:>6} Hz  {d['name']}")
+    print("(*in / *out: system defaults; choose with --input-device / --output-device)")
+    return 0
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from assistant.models import registry
+
+    config = _config(args)
+    if args.models_command == "pull":
+        entries = registry.catalogue()
+        if not args.name:
+            for e in entries.values():
+                print(f"{e.name:<36} {e.role:<4} {_human(e.size):>9}  {e.description}")
+            return 0
+        if args.name not in entries:
+            raise AssistantError(f"unknown model {args.name!r}; run `assistant models pull` to list them")
+        from assistant.models.download import pull
+
+        entry = entries[args.name]
+        folder = pull(entry, registry.models_dir(config))
+        key = {"llm": "[llm] model", "stt": "[stt] model", "tts": "[tts] voice"}[entry.role]
+        print(f"Downloaded {entry.name} to {folder}. To use it, set {key} = \"{entry.name}\" "
+              f"in {args.config or default_config_file()}")
+        return 0
+    infos = [registry.info(config, role) for role in registry.ROLES]
+    for m in infos:
+        size = _human(m.size) if m.ok else "-"
+        print(f"{m.role:<9} {m.status:<8} {size:>9}  {m.name}  {m.path or ''}")
+    missing = [m.role for m in infos if not m.ok]
+    if args.check and missing:
+        raise AssistantError(f"missing models: {', '.join(missing)}; run ./scripts/setup.sh")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `assistant` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {
+        "talk": cmd_talk, "chat": cmd_chat, "say": cmd_say, "devices": cmd_devices,
+        "models": cmd_models, None: cmd_talk,
+    }
+    if args.command is None:
+        # Until the desktop window lands, the app is the terminal voice loop.
+        for name in ("input", "output", "events"):
+            setattr(args, name, None)
+        args.fast = False
+    if args.data_dir is not None:
+        os.environ["ASSISTANT_DATA_DIR"] = str(args.data_dir)
+    try:
+        return commands[args.command](args)
+    except AssistantError as e:
+        print(f"assistant: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130

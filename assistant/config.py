@@ -1,0 +1,167 @@
+"""The assistant's settings: one typed tree of frozen dataclasses, read from a TOML file.
+
+Every option is documented in `config.example.toml` (shipped with the package); a test keeps the two
+in step. Unknown or mistyped options are an error, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+
+EXAMPLE_FILE = Path(__file__).with_name("config.example.toml")
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """Microphone and speaker selection."""
+
+    input_device: str = ""  # name (or part of it) or index; "" = system default
+    output_device: str = ""
+    echo_tail_ms: int = 250  # ignore the mic this long after playback ends (room echo)
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    """Speech detection (Silero VAD) and end-of-turn timing."""
+
+    threshold: float = 0.5  # speech probability that starts speech
+    release: float = 0.35  # probability below which a frame counts as silence
+    min_speech_ms: int = 160  # shorter blips (clicks, coughs) do not start a turn
+    end_silence_ms: int = 400  # silence that ends the user's turn
+    pre_roll_ms: int = 300  # audio kept from before speech started
+    post_roll_ms: int = 150  # audio kept after speech ended
+    max_utterance_s: float = 30.0  # a turn is cut here even if the user keeps talking
+
+
+@dataclass(frozen=True)
+class SttConfig:
+    """Speech-to-text (faster-whisper)."""
+
+    model: str = "default"  # "default", a name from `assistant models pull`, or a path to a dir
+    language: str = "en"
+    beam_size: int = 1
+    threads: int = 2
+    window_s: float = 15.0  # encode short turns in this window instead of 30 s; 0 = off
+    no_speech_threshold: float = 0.6  # drop text Whisper itself thinks is not speech
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    """The language model (a GGUF file run by llama.cpp)."""
+
+    model: str = "default"
+    context_tokens: int = 2048
+    threads: int = 2
+    max_tokens: int = 200  # a spoken reply is short
+    temperature: float = 0.7
+    top_p: float = 0.9
+    repeat_penalty: float = 1.1
+
+
+@dataclass(frozen=True)
+class TtsConfig:
+    """Text-to-speech (piper)."""
+
+    voice: str = "default"  # "default", a pulled voice name, or a path to a .onnx voice
+    speaker_id: int = -1  # for multi-speaker voices; -1 = the voice's default
+    length_scale: float = 1.0  # > 1 speaks slower
+    volume: float = 1.0
+
+
+@dataclass(frozen=True)
+class EmbedderConfig:
+    """The sentence-embedding model used by long-term memory."""
+
+    model: str = "default"
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """Where downloaded models are kept."""
+
+    dir: str = ""  # "" = the checkout's models/ folder, or ~/.local/share/assistant/models
+
+
+@dataclass(frozen=True)
+class PersonaConfig:
+    """Who the assistant is."""
+
+    name: str = "Sam"
+    system_prompt: str = (
+        "You are {name}, a warm, witty companion who lives on the user's computer. "
+        "You talk with the user out loud, so answer in one to three short, natural spoken "
+        "sentences. No lists, no markdown, no emoji."
+    )
+    history_turns: int = 6  # earlier exchanges kept in the prompt
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings."""
+
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    stt: SttConfig = field(default_factory=SttConfig)
+    llm: LlmConfig = field(default_factory=LlmConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    persona: PersonaConfig = field(default_factory=PersonaConfig)
+
+
+def _check_type(value: Any, annotation: Any, where: str) -> Any:
+    """Return value if it fits the annotation (ints are accepted for floats), else raise."""
+    expected = {"str": str, "int": int, "float": float, "bool": bool}[annotation]
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+        raise AssistantError(f"{where} must be a {annotation}, not {value!r}")
+    return value
+
+
+def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+    """Build dataclass cls from a TOML table, rejecting unknown keys and wrong types."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            known = ", ".join(fields)
+            raise AssistantError(f"unknown option {where}{key} (known: {known})")
+        f = fields[key]
+        if dataclasses.is_dataclass(f.default_factory):
+            if not isinstance(value, dict):
+                raise AssistantError(f"[{key}] must be a table")
+            kwargs[key] = _build(f.default_factory, value, f"[{key}] ")
+        else:
+            kwargs[key] = _check_type(value, f.type, f"{where}{key}")
+    return cls(**kwargs)
+
+
+def load(path: Path | None, required: bool = False) -> Config:
+    """Read the config file; a missing optional file gives the defaults."""
+    if path is None or not path.exists():
+        if required and path is not None:
+            raise AssistantError(f"config file not found: {path}")
+        return Config()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise AssistantError(f"cannot read config file {path}: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise AssistantError(f"config file {path} is not valid TOML: {e}") from None
+    try:
+        return _build(Config, table, "")
+    except AssistantError as e:
+        raise AssistantError(f"{path}: {e}") from None
+
+
+def override(config: Config, section: str, **changes: Any) -> Config:
+    """Return a copy of config with some options of one section changed (for CLI flags)."""
+    return dataclasses.replace(config, **{section: dataclasses.replace(getattr(config, section), **changes)})
+

@@ -1,0 +1,87 @@
+"""Turn-taking: a pure state machine over (speech probability, time) that finds turns.
+
+It knows nothing of audio or models, so it replays exactly in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.config import VadConfig
+
+
+@dataclass(frozen=True)
+class Started:
+    """Speech began at `t` (reported once it has lasted long enough to be real)."""
+
+    t: float
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Speech that began at `start` ended at `end`; `forced` if cut at the maximum length."""
+
+    start: float
+    end: float
+    forced: bool = False
+
+
+class Endpointer:
+    """Tracks idle → maybe speech → speech → idle from one probability per chunk.
+
+    Speech starts when the probability reaches `threshold` and stays above `release` for
+    `min_speech_ms`; it ends after `end_silence_ms` below `release`. Hysteresis between the two
+    thresholds keeps soft syllables inside a turn.
+    """
+
+    def __init__(self, config: VadConfig) -> None:
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        self._state = "idle"
+        self._start = 0.0
+        self._last_voiced_end = 0.0
+
+    @property
+    def in_speech(self) -> bool:
+        return self._state == "speech"
+
+    def update(self, prob: float, t: float, duration: float) -> Started | Ended | None:
+        """Advance by one chunk [t, t + duration) whose speech probability is `prob`."""
+        c = self.config
+        end = t + duration
+        if self._state == "idle":
+            if prob >= c.threshold:
+                self._state, self._start, self._last_voiced_end = "maybe", t, end
+            return None
+        voiced = prob >= c.release
+        if self._state == "maybe":
+            if not voiced:
+                self._state = "idle"
+                return None
+            self._last_voiced_end = end
+            if end - self._start >= c.min_speech_ms / 1000:
+                self._state = "speech"
+                return Started(self._start)
+            return None
+        # speech
+        if voiced:
+            self._last_voiced_end = end
+        if end - self._start >= c.max_utterance_s:
+            return self._finish(end, forced=True)
+        if not voiced and end - self._last_voiced_end >= c.end_silence_ms / 1000:
+            return self._finish(self._last_voiced_end, forced=False)
+        return None
+
+    def flush(self) -> Ended | None:
+        """End speech in progress because the input ended."""
+        if self._state == "speech":
+            return self._finish(self._last_voiced_end, forced=False)
+        self.reset()
+        return None
+
+    def _finish(self, end: float, forced: bool) -> Ended:
+        ended = Ended(self._start, end, forced)
+        self.reset()
+        return ended

@@ -1,0 +1,150 @@
+"""The engine: listens, transcribes, thinks and speaks, one turn at a time (half-duplex).
+
+It imports neither Qt nor an audio-device package; the microphone, speaker and models are
+handed in, so the same engine runs live, from files, from tests and (later) under the window.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+from assistant import events as ev
+from assistant import prompt
+from assistant.audio.ports import Clock, Microphone, Speaker
+from assistant.config import Config
+from assistant.endpointing import Started
+from assistant.history import History
+from assistant.listener import Listener, Utterance
+from assistant.sentences import SentenceSplitter
+from assistant.stages.llm import ChatModel
+from assistant.stages.stt import Transcriber
+from assistant.stages.tts import Synthesizer
+from assistant.stages.vad import VoiceDetector
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+@dataclass
+class Models:
+    """The loaded model stages the engine uses."""
+
+    vad: VoiceDetector
+    stt: Transcriber
+    llm: ChatModel
+    tts: Synthesizer
+
+
+class Engine:
+    """Runs conversations: `run(mic)` for voice, `reply(text)` for typed input."""
+
+    def __init__(self, config: Config, models: Models, speaker: Speaker | None, emit: ev.Sink):
+        self.config = config
+        self.models = models
+        self.speaker = speaker
+        self.emit = emit
+        self.history = History()
+        self.listener = Listener(models.vad, config.vad)
+
+    # -- voice ---------------------------------------------------------------------------------
+
+    def run(self, mic: Microphone) -> None:
+        """Listen to the microphone until its input ends, answering each utterance."""
+        resume_at = 0.0
+        self.emit(ev.Listening(0.0))
+        for frame in mic.frames():
+            if frame.end <= resume_at:
+                continue  # heard while we were thinking or speaking (half-duplex): our own voice
+            for item in self.listener.feed(frame):
+                if isinstance(item, Started):
+                    self.emit(ev.SpeechStarted(round(item.t, 3)))
+                else:
+                    resume_at = self._answer(item, mic.clock)
+        last = self.listener.flush()
+        if last is not None:
+            self._answer(last, mic.clock)
+        if self.speaker:
+            self.speaker.wait()
+
+    def _answer(self, utterance: Utterance, clock: Clock) -> float:
+        """Handle one utterance; return the time from which the microphone is trusted again."""
+        self.emit(ev.SpeechEnded(round(utterance.end, 3)))
+        started = time.monotonic()
+        transcript = self.models.stt.transcribe(utterance.pcm)
+        stt_s = time.monotonic() - started
+        self.emit(ev.Transcript(transcript.text, _ms(stt_s)))
+        if transcript.text:
+            self.reply(transcript.text, speech_end=utterance.end, stt_s=stt_s, clock=clock)
+        resume_at = clock.now()
+        if self.speaker:
+            self.speaker.wait()
+            resume_at = max(clock.now(), self.speaker.busy_until()) + self.config.audio.echo_tail_ms / 1000
+        self.listener.reset()
+        self.emit(ev.Listening(round(resume_at, 3)))
+        return resume_at
+
+    # -- one reply -----------------------------------------------------------------------------
+
+    def reply(
+        self, user_text: str, speech_end: float | None = None, stt_s: float | None = None,
+        clock: Clock | None = None,
+    ) -> ev.Turn:
+        """Answer user_text: stream the LLM, speak each sentence as it completes, record the turn."""
+        llm = self.models.llm
+        count = getattr(llm, "count_tokens", None)
+        budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
+        messages = prompt.build(
+            self.config.persona, self.history.recent(self.config.persona.history_turns), user_text,
+            budget, count or (lambda s: len(s) // 3 + 1),
+        )
+        self.emit(ev.Thinking(user_text))
+        timings: dict[str, float] = {}
+        if stt_s is not None:
+            timings["stt"] = _ms(stt_s)
+        started = time.monotonic()
+        splitter = SentenceSplitter()
+        parts: list[str] = []
+        spoken: list[str] = []
+        first_audio_at: float | None = None
+        for delta in llm.stream(messages):
+            if not parts:
+                timings["llm_first_token"] = _ms(time.monotonic() - started)
+            parts.append(delta)
+            for sentence in splitter.add(delta):
+                at = self._say(sentence, timings)
+                spoken.append(sentence)
+                first_audio_at = first_audio_at if first_audio_at is not None else at
+        for sentence in splitter.finish():
+            at = self._say(sentence, timings)
+            spoken.append(sentence)
+            first_audio_at = first_audio_at if first_audio_at is not None else at
+        timings["llm_total"] = _ms(time.monotonic() - started)
+        if speech_end is not None and first_audio_at is not None:
+            timings["end_of_speech_to_first_audio"] = _ms(first_audio_at - speech_end)
+        if first_audio_at is not None:
+            self.emit(ev.SpeakingStarted(round(first_audio_at, 3)))
+        if self.speaker and first_audio_at is not None:
+            self.emit(ev.SpeakingEnded(round(self.speaker.busy_until(), 3)))
+        reply_text = " ".join(spoken)
+        self.history.add(user_text, reply_text)
+        turn = ev.Turn(user_text=user_text, reply_text=reply_text, interrupted=False, timings_ms=timings)
+        self.emit(turn)
+        return turn
+
+    def _say(self, sentence: str, timings: dict[str, float]) -> float | None:
+        """Speak one sentence; return the session time its audio starts (None when mute)."""
+        self.emit(ev.ReplySentence(sentence))
+        if self.speaker is None:
+            return None
+        first = "tts_first_audio" not in timings
+        started = time.monotonic()
+        start_at: float | None = None
+        for pcm in self.models.tts.synthesize(sentence):
+            if first and "tts_first_audio" not in timings:
+                timings["tts_first_audio"] = _ms(time.monotonic() - started)
+            at = self.speaker.play(pcm, self.models.tts.sample_rate)
+            start_at = at if start_at is None else start_at
+        return start_at

@@ -1,0 +1,94 @@
+"""The listener: microphone frames → VAD probabilities → endpointing → whole utterances."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.audio.frames import RATE
+from assistant.audio.ports import Frame
+from assistant.config import VadConfig
+from assistant.endpointing import Ended, Endpointer, Started
+from assistant.stages.vad import CHUNK, VoiceDetector
+
+_CHUNK_S = CHUNK / RATE
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One spoken turn: the audio (with pre- and post-roll) and when speech began and ended."""
+
+    pcm: np.ndarray
+    start: float
+    end: float
+    forced: bool = False
+
+
+class Listener:
+    """Finds utterances in a stream of frames of any size.
+
+    Keeps a short history so an utterance includes `pre_roll_ms` before speech was detected
+    (first syllables are quiet and the VAD is late on them).
+    """
+
+    def __init__(self, vad: VoiceDetector, config: VadConfig) -> None:
+        self.vad = vad
+        self.config = config
+        self.endpointer = Endpointer(config)
+        keep_s = (config.pre_roll_ms + config.min_speech_ms) / 1000 + 4 * _CHUNK_S
+        self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=int(keep_s / _CHUNK_S) + 1)
+        self._pending = np.zeros(0, np.float32)
+        self._pending_t = 0.0
+        self._utterance: list[tuple[float, np.ndarray]] | None = None
+        self.level_db = -120.0  # loudness of the latest chunk, for a level meter
+
+    def reset(self) -> None:
+        """Forget all audio and state (after the assistant has spoken, in half-duplex)."""
+        self.vad.reset()
+        self.endpointer.reset()
+        self._history.clear()
+        self._pending = np.zeros(0, np.float32)
+        self._utterance = None
+
+    def feed(self, frame: Frame) -> list[Started | Utterance]:
+        """Add a frame; return speech starts and finished utterances it completed."""
+        if len(self._pending) == 0:
+            self._pending_t = frame.t
+        self._pending = np.concatenate([self._pending, frame.pcm.astype(np.float32, copy=False)])
+        out: list[Started | Utterance] = []
+        while len(self._pending) >= CHUNK:
+            chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+            t = self._pending_t
+            self._pending_t += _CHUNK_S
+            result = self._step(chunk, t)
+            if result is not None:
+                out.append(result)
+        return out
+
+    def flush(self) -> Utterance | None:
+        """Finish speech in progress at the end of the input."""
+        ended = self.endpointer.flush()
+        return self._cut(ended) if ended else None
+
+    def _step(self, chunk: np.ndarray, t: float) -> Started | Utterance | None:
+        self._history.append((t, chunk))
+        if self._utterance is not None:
+            self._utterance.append((t, chunk))
+        self.level_db = float(20 * np.log10(max(float(np.sqrt(np.mean(chunk**2))), 1e-6)))
+        event = self.endpointer.update(self.vad.probability(chunk), t, _CHUNK_S)
+        if isinstance(event, Started):
+            since = event.t - self.config.pre_roll_ms / 1000
+            self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]
+            return event
+        if isinstance(event, Ended):
+            return self._cut(event)
+        return None
+
+    def _cut(self, ended: Ended) -> Utterance:
+        until = ended.end + self.config.post_roll_ms / 1000
+        chunks = [c for ct, c in (self._utterance or []) if ct < until]
+        self._utterance = None
+        pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return Utterance(pcm, ended.start, ended.end, ended.forced)

