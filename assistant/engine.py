@@ -105,7 +105,7 @@ class Engine:
         if stt_s is not None:
             timings["stt"] = _ms(stt_s)
         started = time.monotonic()
-        splitter = SentenceSplitter()
+        splitter = SentenceSplitter(self.config.tts.first_clause_words)
         parts: list[str] = []
         spoken: list[str] = []
         first_audio_at: float | None = None

@@ -1,38 +1,89 @@
-"""Splitting a stream of LLM text into speakable sentences, as soon as each one is complete."""
+"""Splitting a stream of LLM text into speakable chunks, each as soon as it is complete.
+
+Written here rather than taken from `sentence-stream` because a voice needs two things that
+library does not do: it splits only before a capital letter (small models often write in
+lower case), and it cannot cut the first chunk at a clause so the voice starts sooner.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from sentence_stream import SentenceBoundaryDetector
-
 # Markdown and symbols a voice should not read out.
-_MARKUP = re.compile(r"[*_`#>|~]+|^\s*[-•]\s+|\[(?:\d+|[a-z ]+)\]", re.MULTILINE)
+_MARKUP = re.compile(r"[*`#>|~]+|(?<!\w)_+|_+(?!\w)|\[\d+\]")
+_BULLET = re.compile(r"^\s*(?:[-•]|\d+[.)])\s+", re.MULTILINE)
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\ufe0f\u200d]+"
 )
+# A sentence end: punctuation (and closing quotes/brackets), then space, then more text.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+\S)|\n\s*\n(?=\s*\S)")
+# A clause end, for cutting the first chunk early.
+_CLAUSE_END = re.compile(r"[,;:—–](?=\s+\S)")
+# Words whose trailing period does not end a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "approx", "no",
+    "mt", "ft", "a.m", "p.m", "u.s", "inc", "ltd", "co", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec",
+}
 
 
 def speakable(text: str) -> str:
     """Text with markdown, emoji and runs of whitespace removed; "" if nothing is left to say."""
-    text = _EMOJI.sub("", _MARKUP.sub(" ", text))
+    text = _EMOJI.sub("", _MARKUP.sub("", _BULLET.sub(" ", text)))
     text = " ".join(text.split())
     return text if any(ch.isalnum() for ch in text) else ""
 
 
-class SentenceSplitter:
-    """Feed LLM deltas with `add`; get back each sentence once the next one has begun."""
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    """False for a period after an abbreviation, an initial ("J."), or a list number ("2.")."""
+    if text[match.start()] != ".":
+        return True
+    word = re.search(r"(\S+)$", text[: match.start()])
+    if word is None:
+        return True
+    w = word.group(1).lower()
+    return not (w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()) or w.isdigit())
 
-    def __init__(self) -> None:
-        self._detector = SentenceBoundaryDetector()
+
+class SentenceSplitter:
+    """Feed LLM deltas with `add`; get back each sentence once the text after it has begun.
+
+    With `first_clause_words` > 0 the first chunk may end at a comma or similar once it has at
+    least that many words, so the voice can start while the model is still writing.
+    """
+
+    def __init__(self, first_clause_words: int = 0, max_chars: int = 250) -> None:
+        self.first_clause_words = first_clause_words
+        self.max_chars = max_chars
+        self._buffer = ""
+        self._emitted = False
 
     def add(self, delta: str) -> Iterator[str]:
-        for sentence in self._detector.add_chunk(delta):
-            if text := speakable(sentence):
+        self._buffer += delta
+        while (cut := self._next_cut()) is not None:
+            chunk, self._buffer = self._buffer[:cut], self._buffer[cut:].lstrip()
+            if text := speakable(chunk):
+                self._emitted = True
                 yield text
 
     def finish(self) -> Iterator[str]:
         """The rest of the text, once the stream has ended."""
-        if text := speakable(self._detector.finish()):
+        text, self._buffer = speakable(self._buffer), ""
+        if text:
             yield text
+
+    def _next_cut(self) -> int | None:
+        text = self._buffer
+        for match in _SENTENCE_END.finditer(text):
+            if _ends_sentence(text, match):
+                return match.end()
+        if not self._emitted and self.first_clause_words > 0:
+            for match in _CLAUSE_END.finditer(text):
+                if len(text[: match.start()].split()) >= self.first_clause_words:
+                    return match.end()
+        if len(text) > self.max_chars:
+            # A run-on without punctuation: cut at the last space so the voice keeps up.
+            space = text.rfind(" ", 0, self.max_chars)
+            return space if space > 0 else self.max_chars
+        return None

@@ -1,0 +1,1 @@
+"""Fakes for the hardware and model boundaries, for fast, exact pipeline tests."""

@@ -1,0 +1,113 @@
+"""The engine with fakes at the model and audio boundaries: exact timelines, no models."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant import events as ev
+from assistant.audio.files import FileMicrophone, FileSpeaker
+from assistant.config import Config
+from assistant.engine import Engine, Models
+from assistant.testing.fakes import (
+    EnergyVad,
+    FixedTranscriber,
+    ScriptedChatModel,
+    ToneSynthesizer,
+    silence,
+    tone,
+)
+
+
+def run(pcm, texts, replies, config=None):
+    config = config or Config()
+    models = Models(EnergyVad(), FixedTranscriber(texts), ScriptedChatModel(replies), ToneSynthesizer())
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(config, models, speaker, got.append)
+    engine.run(mic)
+    return got, speaker, models, engine
+
+
+def of(events, kind):
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_one_spoken_turn_is_answered_after_the_speech():
+    pcm = np.concatenate([silence(1.0), tone(1.5), silence(3.0)])
+    got, speaker, models, _ = run(pcm, ["what time is it"], ["It is noon. Enjoy lunch!"])
+    (turn,) = of(got, ev.Turn)
+    assert turn.user_text == "what time is it"
+    assert turn.reply_text == "It is noon. Enjoy lunch!"
+    assert models.tts.spoken == ["It is noon.", "Enjoy lunch!"]
+    (ended,) = of(got, ev.SpeechEnded)
+    assert abs(ended.t - 2.5) < 0.05
+    (started,) = of(got, ev.SpeakingStarted)
+    # The reply can only start once the end-of-turn silence has passed.
+    assert started.t >= ended.t + Config().vad.end_silence_ms / 1000
+    assert abs(turn.timings_ms["end_of_speech_to_first_audio"] - (started.t - ended.t) * 1000) < 2
+    out = speaker.render()
+    assert len(out) >= len(pcm)
+    first_sound = np.flatnonzero(np.abs(out) > 0.01)[0] / 16_000
+    assert abs(first_sound - started.t) < 0.01
+    # The utterance handed to STT includes the pre-roll before the speech.
+    (heard,) = models.stt.heard
+    assert len(heard) / 16_000 >= 1.5 + Config().vad.pre_roll_ms / 1000 - 0.05
+
+
+def test_silence_gives_no_turn():
+    got, speaker, _, _ = run(silence(5.0), ["never"], ["never"])
+    assert of(got, ev.Turn) == [] and of(got, ev.SpeechStarted) == []
+    assert not np.any(speaker.render())
+
+
+def test_unintelligible_speech_gives_no_turn():
+    got, _, models, _ = run(np.concatenate([tone(1.0), silence(2.0)]), [""], ["never"])
+    assert of(got, ev.Turn) == []
+    assert models.llm.calls == []
+
+
+def test_two_turns_keep_history():
+    pcm = np.concatenate([tone(1.0), silence(6.0), tone(1.0), silence(3.0)])
+    got, _, models, engine = run(pcm, ["hi", "and you?"], ["Hello.", "Fine."])
+    assert [t.user_text for t in of(got, ev.Turn)] == ["hi", "and you?"]
+    second_prompt = models.llm.calls[1]
+    assert [m["content"] for m in second_prompt[1:]] == ["hi", "Hello.", "and you?"]
+    assert len(engine.history.exchanges) == 2
+
+
+def test_speech_during_the_reply_is_ignored_in_half_duplex():
+    # The second tone starts while the (long) reply is playing: it must not start a turn.
+    long_reply = "This is a rather long answer that keeps going for a good while. " * 2
+    pcm = np.concatenate([tone(1.0), silence(1.0), tone(1.0), silence(12.0)])
+    got, _, _, _ = run(pcm, ["first", "second"], [long_reply, "no"])
+    assert [t.user_text for t in of(got, ev.Turn)] == ["first"]
+
+
+def test_speech_at_the_very_end_of_the_input_is_still_answered():
+    got, _, _, _ = run(np.concatenate([silence(0.5), tone(1.0)]), ["last words"], ["Okay."])
+    assert [t.user_text for t in of(got, ev.Turn)] == ["last words"]
+
+
+def test_typed_reply_without_speaker():
+    config = Config()
+    models = Models(EnergyVad(), FixedTranscriber([]), ScriptedChatModel(["Sure thing."]), ToneSynthesizer())
+    got: list[ev.Event] = []
+    turn = Engine(config, models, None, got.append).reply("hello")
+    assert turn.reply_text == "Sure thing."
+    assert models.tts.spoken == []
+    assert "end_of_speech_to_first_audio" not in turn.timings_ms
+
+
+def test_events_serialise_as_json_lines(tmp_path):
+    path = tmp_path / "ev.jsonl"
+    with open(path, "w") as fh:
+        writer = ev.JsonLinesWriter(fh)
+        writer(ev.Turn(user_text="a", reply_text="b", timings_ms={"stt": 1.0}))
+        writer(ev.SpeechEnded(1.5))
+    import json
+
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert lines[0] == {"type": "turn", "user_text": "a", "reply_text": "b", "interrupted": False,
+                        "timings_ms": {"stt": 1.0}}
+    assert lines[1] == {"type": "speech_ended", "t": 1.5}

@@ -1,0 +1,70 @@
+"""Splitting streamed LLM text into speakable sentences."""
+
+from __future__ import annotations
+
+from assistant.sentences import SentenceSplitter, speakable
+
+
+def split(deltas: list[str]) -> list[str]:
+    s = SentenceSplitter()
+    out = [x for d in deltas for x in s.add(d)]
+    return out + list(s.finish())
+
+
+def test_sentences_come_out_as_soon_as_the_next_begins():
+    s = SentenceSplitter()
+    assert list(s.add("Hello there")) == []
+    assert list(s.add(". How")) == ["Hello there."]
+    assert list(s.add(" are you?")) == []
+    assert list(s.finish()) == ["How are you?"]
+
+
+def test_token_sized_deltas():
+    text = "I'm fine, thanks! The weather is nice today. Shall we go out?"
+    deltas = [text[i : i + 3] for i in range(0, len(text), 3)]
+    assert split(deltas) == ["I'm fine, thanks!", "The weather is nice today.", "Shall we go out?"]
+
+
+def test_abbreviations_do_not_split():
+    assert split(["Dr. Smith is here. He waits."]) == ["Dr. Smith is here.", "He waits."]
+
+
+def test_markdown_and_emoji_are_not_read_out():
+    assert speakable("**Sure!** Here's a *list*: 😀") == "Sure! Here's a list:"
+    assert split(["- first item\n- second item"]) == ["first item second item"]
+    assert speakable("1. Call snake_case mom") == "Call snake_case mom"
+
+
+def test_lower_case_sentences_split_too():
+    assert split(["that's nice. i'm sam, hi! ok"]) == ["that's nice.", "i'm sam, hi!", "ok"]
+
+
+def test_initials_numbers_and_abbreviations_do_not_split():
+    assert split(["J. R. R. Tolkien wrote 3 books, e.g. this one. Yes."]) == [
+        "J. R. R. Tolkien wrote 3 books, e.g. this one.", "Yes."]
+    assert split(["Version 2. Then more."]) == ["Version 2. Then more."]
+
+
+def test_first_clause_is_cut_early_when_asked():
+    s = SentenceSplitter(first_clause_words=3)
+    assert list(s.add("Well, that")) == []
+    assert list(s.add(" is a fine question, and")) == ["Well, that is a fine question,"]
+    # Only the first chunk is cut at a clause; later ones wait for the sentence end.
+    assert list(s.add(" the answer, I think, is yes. ")) == []
+    assert list(s.add("Bye.")) == ["and the answer, I think, is yes."]
+    assert list(s.finish()) == ["Bye."]
+
+
+def test_run_on_text_is_cut_at_a_space():
+    out = split(["word " * 100])
+    assert len(out) >= 2 and all(len(x) <= 250 for x in out)
+    assert " ".join(out).split() == ["word"] * 100
+
+
+def test_blank_lines_split():
+    assert split(["Title\n\nThe body"]) == ["Title", "The body"]
+
+
+def test_nothing_speakable():
+    assert speakable("... ** 🎉") == ""
+    assert split(["", "  "]) == []

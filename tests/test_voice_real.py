@@ -1,0 +1,140 @@
+"""The voice loop on the real default models: recorded speech in, spoken reply out, checked by ear.
+
+"By ear" means the reply audio is transcribed again with the real speech-to-text model and
+compared with the reply text the engine reports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import jiwer
+import numpy as np
+import pytest
+import soundfile
+from whisper_normalizer.english import EnglishTextNormalizer
+
+from assistant.audio.frames import read_audio
+from assistant.stages.stt import WhisperTranscriber
+from tests.conftest import ASSISTANT, run_env
+
+pytestmark = pytest.mark.models
+_normalize = EnglishTextNormalizer()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    ref, hyp = _normalize(reference), _normalize(hypothesis)
+    return jiwer.wer(ref, hyp) if ref else float(bool(hyp))
+
+
+@pytest.fixture(scope="module")
+def whisper(default_config):
+    from assistant.models import registry
+
+    return WhisperTranscriber(registry.require(default_config, "stt"), default_config.stt)
+
+
+@pytest.fixture()
+def steady_config(tmp_path):
+    """Greedy sampling, so a failing reply can be reproduced."""
+    path = tmp_path / "config.toml"
+    path.write_text("[llm]\ntemperature = 0.0\n")
+    return path
+
+
+def talk(home, config, pcm_or_path, tmp_path, rate=16_000):
+    if isinstance(pcm_or_path, np.ndarray):
+        src = tmp_path / "in.wav"
+        soundfile.write(src, pcm_or_path, rate)
+    else:
+        src = pcm_or_path
+    out, events = tmp_path / "out.wav", tmp_path / "events.jsonl"
+    result = subprocess.run(
+        [*ASSISTANT, "talk", "--config", str(config), "--input", str(src), "--output", str(out),
+         "--events", str(events), "--fast"],
+        capture_output=True, text=True, timeout=300, env=run_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [json.loads(x) for x in events.read_text().splitlines()]
+    return lines, out, src
+
+
+def test_transcribes_a_benchmark_clip(whisper, speech_dir):
+    lines = (speech_dir / "transcripts.tsv").read_text().splitlines()
+    refs = dict(line.split("\t")[:2] for line in lines if line.strip())
+    for clip in ("fw_jfk.flac", "leopard_test_librispeech_1272-128104-0000.wav"):
+        text = whisper.transcribe(read_audio(speech_dir / clip)).text
+        assert wer(refs[clip], text) <= 0.2, (clip, text)
+
+
+def test_spoken_turn_reply_audio_matches_reply_text(whisper, speech_dir, tmp_path, steady_config):
+    clip = read_audio(speech_dir / "commands_en" / "what_time_is_it.wav")
+    pcm = np.concatenate([np.zeros(8000, np.float32), clip, np.zeros(16000, np.float32)])
+    events, out, _ = talk(tmp_path, steady_config, pcm, tmp_path)
+    (turn,) = [e for e in events if e["type"] == "turn"]
+    assert "time" in turn["user_text"].lower()
+    assert turn["reply_text"] and turn["interrupted"] is False
+    t = turn["timings_ms"]
+    assert {"end_of_speech_to_first_audio", "stt", "llm_first_token", "tts_first_audio"} <= set(t)
+
+    played, rate = soundfile.read(out, dtype="float32")
+    assert len(played) / rate >= len(pcm) / 16_000 - 0.01  # OUT covers IN's timeline
+    (start,) = [e["t"] for e in events if e["type"] == "speaking_started"]
+    (speech_end,) = [e["t"] for e in events if e["type"] == "speech_ended"]
+    sounding = np.flatnonzero(np.abs(played) > 0.01)
+    assert abs(sounding[0] / rate - start) < 0.05  # the reply starts where the events say
+    assert sounding[0] / rate > speech_end  # and never before the user stopped
+    heard = whisper.transcribe(read_audio(out)).text
+    assert wer(turn["reply_text"], heard) <= 0.35, (turn["reply_text"], heard)
+
+
+def test_silence_gives_no_turn(tmp_path, steady_config, default_config):
+    events, out, _ = talk(tmp_path, steady_config, np.zeros(16000 * 4, np.float32), tmp_path)
+    assert not [e for e in events if e["type"] in ("turn", "speech_started")]
+    played, _ = soundfile.read(out)
+    assert not np.any(played)
+
+
+def test_noise_gives_no_turn(tmp_path, steady_config, default_config):
+    rng = np.random.default_rng(7)
+    noise = (0.05 * rng.standard_normal(16000 * 4)).astype(np.float32)
+    hum = (0.1 * np.sin(2 * np.pi * 50 * np.arange(16000 * 4) / 16000)).astype(np.float32)
+    events, _, _ = talk(tmp_path, steady_config, noise + hum, tmp_path)
+    assert not [e for e in events if e["type"] == "turn"]
+
+
+def test_any_rate_and_channel_count(tmp_path, speech_dir, steady_config, default_config):
+    src = speech_dir / "wyoming_turn_on_the_living_room_lamp.wav"
+    assert soundfile.info(src).samplerate == 44100 and soundfile.info(src).channels == 2
+    events, _, _ = talk(tmp_path, steady_config, src, tmp_path)
+    (turn,) = [e for e in events if e["type"] == "turn"]
+    assert wer("turn on the living room lamp", turn["user_text"]) <= 0.2
+
+
+def test_two_questions_give_two_turns(tmp_path, speech_dir, steady_config, default_config):
+    a = read_audio(speech_dir / "commands_en" / "what_time_is_it.wav")
+    b = read_audio(speech_dir / "commands_en" / "whats_the_date.wav") if (
+        speech_dir / "commands_en" / "whats_the_date.wav").exists() else a
+    gap = np.zeros(16000 * 12, np.float32)  # room for the first reply to finish
+    events, _, _ = talk(tmp_path, steady_config, np.concatenate([a, gap, b]), tmp_path)
+    turns = [e for e in events if e["type"] == "turn"]
+    assert len(turns) == 2, [e for e in events if e["type"] in ("transcript", "turn")]
+
+
+def test_say_writes_speech(tmp_path, whisper, default_config):
+    out = tmp_path / "say.wav"
+    text = "Good morning. The kettle is on."
+    result = subprocess.run([*ASSISTANT, "say", text, "--output", str(out)], capture_output=True,
+                            text=True, timeout=120, env=run_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert wer(text, whisper.transcribe(read_audio(out)).text) <= 0.2
+
+
+def test_chat_reads_piped_lines(tmp_path, default_config):
+    result = subprocess.run([*ASSISTANT, "chat", "--quiet"], input="Hello!\n\nHow are you?\n",
+                            capture_output=True, text=True, timeout=120, env=run_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    replies = [line for line in result.stdout.splitlines() if line.startswith("Sam: ")]
+    assert len(replies) == 2 and all(len(r) > len("Sam: ") for r in replies)
