@@ -25,17 +25,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", type=Path, help="config file (default: %s)" % default_config_file())
-    p.add_argument("--data-dir", type=Path, help="data directory (default: %s)" % data_dir())
+    p.add_argument("--config", type=Path, help=f"config file (default: {default_config_file()})")
+    p.add_argument("--data-dir", type=Path, help=f"data directory (default: {data_dir()})")
 
 
 def _audio_devices(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input-device", help="microphone: index or part of a name (see: assistant devices)")
+    p.add_argument(
+        "--input-device", help="microphone: index or part of a name (see: assistant devices)"
+    )
     p.add_argument("--output-device", help="speaker: index or part of a name")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="assistant", description="A private voice companion that runs on your machine.")
+    parser = _Parser(
+        prog="assistant", description="A private voice companion that runs on your machine."
+    )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     _common(parser)
     _audio_devices(parser)
@@ -81,6 +85,12 @@ def _config(args: argparse.Namespace) -> Config:
     if getattr(args, "output_device", None) is not None:
         config = override(config, "audio", output_device=args.output_device)
     return config
+
+
+def _status(message: str) -> None:
+    """A progress note for a person at a terminal (kept out of pipes and logs)."""
+    if sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
 
 
 def _open_for_append(path: Path) -> IO[str]:
@@ -132,14 +142,16 @@ def cmd_talk(args: argparse.Namespace) -> int:
     if args.output and args.output.parent and not args.output.parent.exists():
         raise AssistantError(f"output folder does not exist: {args.output.parent}")
     with _sinks(config, args.events) as emit:
+        _status("Loading models…")
         models, load_s = load_models(config)
         emit(ev.Ready(round(load_s * 1000, 1)))
         if mic is None:
             mic = DeviceMicrophone(config.audio.input_device)
-            print("Listening… (Ctrl+C to stop)", file=sys.stderr, flush=True)
+            _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
         if args.output:
-            speaker = FileSpeaker(mic.clock, models.tts.sample_rate,
-                                  min_duration_s=getattr(mic, "duration", 0.0))
+            speaker = FileSpeaker(
+                mic.clock, models.tts.sample_rate, min_duration_s=getattr(mic, "duration", 0.0)
+            )
         else:
             speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
         engine = Engine(config, models, speaker, emit)
@@ -162,6 +174,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     config = _config(args)
     with _sinks(config, args.events) as emit:
+        _status("Loading models…")
         models, load_s = load_models(config)
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
@@ -222,9 +235,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
     if not rows:
         raise AssistantError("no audio devices found; check that PulseAudio/PipeWire is running")
     for d in rows:
-        marks = ("*in " if d["default_input"] else "    ") + ("*out" if d["default_output"] else "    ")
-        print(f"{d['index']:>3} {marks} in={d['inputs']:<2} out={d['outputs']:<2} "
-              f"{d['rate']:>6} Hz  {d['name']}")
+        marks = ("*in " if d["default_input"] else "    ") + (
+            "*out" if d["default_output"] else "    "
+        )
+        print(
+            f"{d['index']:>3} {marks} in={d['inputs']:<2} out={d['outputs']:<2} "
+            f"{d['rate']:>6} Hz  {d['name']}"
+        )
     print("(*in / *out: system defaults; choose with --input-device / --output-device)")
     return 0
 
@@ -248,14 +265,18 @@ def cmd_models(args: argparse.Namespace) -> int:
                 print(f"{e.name:<36} {e.role:<4} {_human(e.size):>9}  {e.description}")
             return 0
         if args.name not in entries:
-            raise AssistantError(f"unknown model {args.name!r}; run `assistant models pull` to list them")
+            raise AssistantError(
+                f"unknown model {args.name!r}; run `assistant models pull` to list them"
+            )
         from assistant.models.download import pull
 
         entry = entries[args.name]
         folder = pull(entry, registry.models_dir(config))
         key = {"llm": "[llm] model", "stt": "[stt] model", "tts": "[tts] voice"}[entry.role]
-        print(f"Downloaded {entry.name} to {folder}. To use it, set {key} = \"{entry.name}\" "
-              f"in {args.config or default_config_file()}")
+        print(
+            f'Downloaded {entry.name} to {folder}. To use it, set {key} = "{entry.name}" '
+            f"in {args.config or default_config_file()}"
+        )
         return 0
     infos = [registry.info(config, role) for role in registry.ROLES]
     for m in infos:
@@ -272,8 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {
-        "talk": cmd_talk, "chat": cmd_chat, "say": cmd_say, "devices": cmd_devices,
-        "models": cmd_models, None: cmd_talk,
+        "talk": cmd_talk,
+        "chat": cmd_chat,
+        "say": cmd_say,
+        "devices": cmd_devices,
+        "models": cmd_models,
+        None: cmd_talk,
     }
     if args.command is None:
         # Until the desktop window lands, the app is the terminal voice loop.

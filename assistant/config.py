@@ -72,7 +72,7 @@ class TtsConfig:
     speaker_id: int = -1  # for multi-speaker voices; -1 = the voice's default
     length_scale: float = 1.0  # > 1 speaks slower
     volume: float = 1.0
-    first_clause_words: int = 4  # the first chunk may end at a comma after this many words; 0 = off
+    first_clause_words: int = 3  # the first chunk may end at a comma after this many words; 0 = off
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ class PersonaConfig:
         "sentences. No lists, no markdown, no emoji."
     )
     history_turns: int = 6  # earlier exchanges kept in the prompt
+    fallback_reply: str = "Sorry, I lost my train of thought. Could you say that again?"
 
 
 @dataclass(frozen=True)
@@ -164,5 +165,6 @@ def load(path: Path | None, required: bool = False) -> Config:
 
 def override(config: Config, section: str, **changes: Any) -> Config:
     """Return a copy of config with some options of one section changed (for CLI flags)."""
-    return dataclasses.replace(config, **{section: dataclasses.replace(getattr(config, section), **changes)})
+    changed = dataclasses.replace(getattr(config, section), **changes)
+    return dataclasses.replace(config, **{section: changed})
 

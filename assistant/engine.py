@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-
 from assistant import events as ev
 from assistant import prompt
 from assistant.audio.ports import Clock, Microphone, Speaker
@@ -72,16 +71,21 @@ class Engine:
     def _answer(self, utterance: Utterance, clock: Clock) -> float:
         """Handle one utterance; return the time from which the microphone is trusted again."""
         self.emit(ev.SpeechEnded(round(utterance.end, 3)))
-        started = time.monotonic()
-        transcript = self.models.stt.transcribe(utterance.pcm)
-        stt_s = time.monotonic() - started
-        self.emit(ev.Transcript(transcript.text, _ms(stt_s)))
-        if transcript.text:
-            self.reply(transcript.text, speech_end=utterance.end, stt_s=stt_s, clock=clock)
+        try:
+            started = time.monotonic()
+            transcript = self.models.stt.transcribe(utterance.pcm)
+            stt_s = time.monotonic() - started
+            self.emit(ev.Transcript(transcript.text, _ms(stt_s)))
+            if transcript.text:
+                self.reply(transcript.text, speech_end=utterance.end, stt_s=stt_s)
+        except Exception as e:  # a failed turn must not end the conversation
+            self.emit(ev.Error(f"that turn failed: {type(e).__name__}: {e}"))
         resume_at = clock.now()
         if self.speaker:
             self.speaker.wait()
-            resume_at = max(clock.now(), self.speaker.busy_until()) + self.config.audio.echo_tail_ms / 1000
+            resume_at = (
+                max(clock.now(), self.speaker.busy_until()) + self.config.audio.echo_tail_ms / 1000
+            )
         self.listener.reset()
         self.emit(ev.Listening(round(resume_at, 3)))
         return resume_at
@@ -89,16 +93,18 @@ class Engine:
     # -- one reply -----------------------------------------------------------------------------
 
     def reply(
-        self, user_text: str, speech_end: float | None = None, stt_s: float | None = None,
-        clock: Clock | None = None,
+        self, user_text: str, speech_end: float | None = None, stt_s: float | None = None
     ) -> ev.Turn:
-        """Answer user_text: stream the LLM, speak each sentence as it completes, record the turn."""
+        """Answer user_text: stream the LLM, speak each chunk as it completes, record the turn."""
         llm = self.models.llm
         count = getattr(llm, "count_tokens", None)
         budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
         messages = prompt.build(
-            self.config.persona, self.history.recent(self.config.persona.history_turns), user_text,
-            budget, count or (lambda s: len(s) // 3 + 1),
+            self.config.persona,
+            self.history.recent(self.config.persona.history_turns),
+            user_text,
+            budget,
+            count or (lambda s: len(s) // 3 + 1),
         )
         self.emit(ev.Thinking(user_text))
         timings: dict[str, float] = {}
@@ -117,7 +123,12 @@ class Engine:
                 at = self._say(sentence, timings)
                 spoken.append(sentence)
                 first_audio_at = first_audio_at if first_audio_at is not None else at
-        for sentence in splitter.finish():
+        rest = list(splitter.finish())
+        if not spoken and not rest:
+            rest = [
+                self.config.persona.fallback_reply
+            ]  # a model that said nothing still gets an answer
+        for sentence in rest:
             at = self._say(sentence, timings)
             spoken.append(sentence)
             first_audio_at = first_audio_at if first_audio_at is not None else at
@@ -130,7 +141,9 @@ class Engine:
             self.emit(ev.SpeakingEnded(round(self.speaker.busy_until(), 3)))
         reply_text = " ".join(spoken)
         self.history.add(user_text, reply_text)
-        turn = ev.Turn(user_text=user_text, reply_text=reply_text, interrupted=False, timings_ms=timings)
+        turn = ev.Turn(
+            user_text=user_text, reply_text=reply_text, interrupted=False, timings_ms=timings
+        )
         self.emit(turn)
         return turn
 

@@ -38,7 +38,9 @@ def load_models(config: Config, warm: bool = True) -> tuple[Models, float]:
     if warm:
         models.stt.transcribe(np.zeros(16_000, np.float32))
         system = prompt.system_prompt(config.persona)
-        models.llm.warm_up([{"role": "system", "content": system}, {"role": "user", "content": "Hi"}])
+        models.llm.warm_up(
+            [{"role": "system", "content": system}, {"role": "user", "content": "Hi"}]
+        )
         for _ in models.tts.synthesize("Hello."):
             pass
         models.vad.reset()

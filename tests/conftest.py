@@ -22,7 +22,7 @@ def speech_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def default_config():
-    """The default config; fails (not skips) when the default models are missing: set-up installs them."""
+    """The default config; fails (never skips) when a default model is missing."""
     from assistant.config import Config
     from assistant.models import registry
 

@@ -11,7 +11,11 @@ from tests.conftest import ASSISTANT, run_env
 
 def run(args, home, stdin="", timeout=120):
     return subprocess.run(
-        [*ASSISTANT, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
+        [*ASSISTANT, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env=run_env(home),
     )
 
@@ -32,12 +36,14 @@ def test_unknown_command_and_option(isolated_home):
 
 
 def test_missing_and_corrupt_input_files(isolated_home, tmp_path):
-    assert_one_line_error(run(["talk", "--input", str(tmp_path / "nope.wav"), "--fast"], isolated_home),
-                          "not found")
+    assert_one_line_error(
+        run(["talk", "--input", str(tmp_path / "nope.wav"), "--fast"], isolated_home), "not found"
+    )
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF not really a wave file")
-    assert_one_line_error(run(["talk", "--input", str(bad), "--fast"], isolated_home),
-                          "cannot read audio file")
+    assert_one_line_error(
+        run(["talk", "--input", str(bad), "--fast"], isolated_home), "cannot read audio file"
+    )
 
 
 def test_fast_needs_input(isolated_home):
@@ -45,8 +51,10 @@ def test_fast_needs_input(isolated_home):
 
 
 def test_config_errors(isolated_home, tmp_path):
-    assert_one_line_error(run(["models", "--config", str(tmp_path / "none.toml")], isolated_home),
-                          "config file not found")
+    assert_one_line_error(
+        run(["models", "--config", str(tmp_path / "none.toml")], isolated_home),
+        "config file not found",
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text("[llm\nmodel=1")
     assert_one_line_error(run(["models", "--config", str(bad)], isolated_home), "not valid TOML")
@@ -54,9 +62,11 @@ def test_config_errors(isolated_home, tmp_path):
 
 @pytest.mark.parametrize(
     ("section", "key", "fragment"),
-    [("llm", "model", "cannot load the language model"),
-     ("stt", "model", "cannot load the speech-to-text model"),
-     ("tts", "voice", "cannot load voice")],
+    [
+        ("llm", "model", "cannot load the language model"),
+        ("stt", "model", "cannot load the speech-to-text model"),
+        ("tts", "voice", "cannot load voice"),
+    ],
 )
 def test_corrupt_models(isolated_home, tmp_path, section, key, fragment):
     if section == "stt":
@@ -77,11 +87,14 @@ def test_corrupt_models(isolated_home, tmp_path, section, key, fragment):
 def test_missing_model_says_where(isolated_home, tmp_path):
     config = tmp_path / "c.toml"
     config.write_text(f'[llm]\nmodel = "{tmp_path / "absent.gguf"}"\n')
-    assert_one_line_error(run(["chat", "--quiet", "--config", str(config)], isolated_home),
-                          "llm model not found")
-    config.write_text('[llm]\nmodel = "qwen2.5-1.5b-instruct"\n[models]\ndir = "%s"\n' % tmp_path)
-    assert_one_line_error(run(["chat", "--quiet", "--config", str(config)], isolated_home),
-                          "assistant models pull qwen2.5-1.5b-instruct")
+    assert_one_line_error(
+        run(["chat", "--quiet", "--config", str(config)], isolated_home), "llm model not found"
+    )
+    config.write_text(f'[llm]\nmodel = "qwen2.5-1.5b-instruct"\n[models]\ndir = "{tmp_path}"\n')
+    assert_one_line_error(
+        run(["chat", "--quiet", "--config", str(config)], isolated_home),
+        "assistant models pull qwen2.5-1.5b-instruct",
+    )
 
 
 def test_models_lists_every_role_ok(isolated_home, default_config):
@@ -98,5 +111,7 @@ def test_models_pull_lists_and_rejects_unknown(isolated_home):
 
 
 def test_say_with_nothing_to_say(isolated_home, tmp_path):
-    assert_one_line_error(run(["say", "  🎉 ** ", "--output", str(tmp_path / "x.wav")], isolated_home),
-                          "nothing to say")
+    assert_one_line_error(
+        run(["say", "  🎉 ** ", "--output", str(tmp_path / "x.wav")], isolated_home),
+        "nothing to say",
+    )

@@ -20,7 +20,9 @@ from assistant.testing.fakes import (
 
 def run(pcm, texts, replies, config=None):
     config = config or Config()
-    models = Models(EnergyVad(), FixedTranscriber(texts), ScriptedChatModel(replies), ToneSynthesizer())
+    models = Models(
+        EnergyVad(), FixedTranscriber(texts), ScriptedChatModel(replies), ToneSynthesizer()
+    )
     mic = FileMicrophone(pcm, realtime=False)
     speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
     got: list[ev.Event] = []
@@ -91,7 +93,9 @@ def test_speech_at_the_very_end_of_the_input_is_still_answered():
 
 def test_typed_reply_without_speaker():
     config = Config()
-    models = Models(EnergyVad(), FixedTranscriber([]), ScriptedChatModel(["Sure thing."]), ToneSynthesizer())
+    models = Models(
+        EnergyVad(), FixedTranscriber([]), ScriptedChatModel(["Sure thing."]), ToneSynthesizer()
+    )
     got: list[ev.Event] = []
     turn = Engine(config, models, None, got.append).reply("hello")
     assert turn.reply_text == "Sure thing."
@@ -108,6 +112,39 @@ def test_events_serialise_as_json_lines(tmp_path):
     import json
 
     lines = [json.loads(x) for x in path.read_text().splitlines()]
-    assert lines[0] == {"type": "turn", "user_text": "a", "reply_text": "b", "interrupted": False,
-                        "timings_ms": {"stt": 1.0}}
+    assert lines[0] == {
+        "type": "turn",
+        "user_text": "a",
+        "reply_text": "b",
+        "interrupted": False,
+        "timings_ms": {"stt": 1.0},
+    }
     assert lines[1] == {"type": "speech_ended", "t": 1.5}
+
+
+def test_empty_model_reply_gets_the_fallback_line():
+    got, _, models, _ = run(np.concatenate([tone(1.0), silence(3.0)]), ["hello?"], ["  **  "])
+    (turn,) = of(got, ev.Turn)
+    assert turn.reply_text == Config().persona.fallback_reply
+    assert models.tts.spoken == [Config().persona.fallback_reply]
+
+
+class _BrokenModel(ScriptedChatModel):
+    def stream(self, messages):
+        yield "Well"
+        raise RuntimeError("decode failed")
+
+
+def test_a_failing_turn_is_reported_and_listening_goes_on():
+    config = Config()
+    models = Models(
+        EnergyVad(), FixedTranscriber(["one", "two"]), _BrokenModel([]), ToneSynthesizer()
+    )
+    mic = FileMicrophone(
+        np.concatenate([tone(1.0), silence(3.0), tone(1.0), silence(3.0)]), realtime=False
+    )
+    got: list[ev.Event] = []
+    Engine(config, models, FileSpeaker(mic.clock, 16_000), got.append).run(mic)
+    errors = of(got, ev.Error)
+    assert len(errors) == 2 and "decode failed" in errors[0].message
+    assert len(of(got, ev.Transcript)) == 2

@@ -41,7 +41,9 @@ def test_lower_case_sentences_split_too():
 
 def test_initials_numbers_and_abbreviations_do_not_split():
     assert split(["J. R. R. Tolkien wrote 3 books, e.g. this one. Yes."]) == [
-        "J. R. R. Tolkien wrote 3 books, e.g. this one.", "Yes."]
+        "J. R. R. Tolkien wrote 3 books, e.g. this one.",
+        "Yes.",
+    ]
     assert split(["Version 2. Then more."]) == ["Version 2. Then more."]
 
 

@@ -51,9 +51,23 @@ def talk(home, config, pcm_or_path, tmp_path, rate=16_000):
         src = pcm_or_path
     out, events = tmp_path / "out.wav", tmp_path / "events.jsonl"
     result = subprocess.run(
-        [*ASSISTANT, "talk", "--config", str(config), "--input", str(src), "--output", str(out),
-         "--events", str(events), "--fast"],
-        capture_output=True, text=True, timeout=300, env=run_env(tmp_path),
+        [
+            *ASSISTANT,
+            "talk",
+            "--config",
+            str(config),
+            "--input",
+            str(src),
+            "--output",
+            str(out),
+            "--events",
+            str(events),
+            "--fast",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=run_env(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -115,8 +129,11 @@ def test_any_rate_and_channel_count(tmp_path, speech_dir, steady_config, default
 
 def test_two_questions_give_two_turns(tmp_path, speech_dir, steady_config, default_config):
     a = read_audio(speech_dir / "commands_en" / "what_time_is_it.wav")
-    b = read_audio(speech_dir / "commands_en" / "whats_the_date.wav") if (
-        speech_dir / "commands_en" / "whats_the_date.wav").exists() else a
+    b = (
+        read_audio(speech_dir / "commands_en" / "whats_the_date.wav")
+        if (speech_dir / "commands_en" / "whats_the_date.wav").exists()
+        else a
+    )
     gap = np.zeros(16000 * 12, np.float32)  # room for the first reply to finish
     events, _, _ = talk(tmp_path, steady_config, np.concatenate([a, gap, b]), tmp_path)
     turns = [e for e in events if e["type"] == "turn"]
@@ -126,15 +143,26 @@ def test_two_questions_give_two_turns(tmp_path, speech_dir, steady_config, defau
 def test_say_writes_speech(tmp_path, whisper, default_config):
     out = tmp_path / "say.wav"
     text = "Good morning. The kettle is on."
-    result = subprocess.run([*ASSISTANT, "say", text, "--output", str(out)], capture_output=True,
-                            text=True, timeout=120, env=run_env(tmp_path))
+    result = subprocess.run(
+        [*ASSISTANT, "say", text, "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=run_env(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert wer(text, whisper.transcribe(read_audio(out)).text) <= 0.2
 
 
 def test_chat_reads_piped_lines(tmp_path, default_config):
-    result = subprocess.run([*ASSISTANT, "chat", "--quiet"], input="Hello!\n\nHow are you?\n",
-                            capture_output=True, text=True, timeout=120, env=run_env(tmp_path))
+    result = subprocess.run(
+        [*ASSISTANT, "chat", "--quiet"],
+        input="Hello!\n\nHow are you?\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=run_env(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     replies = [line for line in result.stdout.splitlines() if line.startswith("Sam: ")]
     assert len(replies) == 2 and all(len(r) > len("Sam: ") for r in replies)

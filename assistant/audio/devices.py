@@ -2,10 +2,16 @@
 
 Device callbacks run on PortAudio's thread; they only move audio in or out of thread-safe
 buffers, so the engine never runs inside a callback.
+
+Times are on the session clock. A microphone frame is stamped with when its sound reached the
+microphone (PortAudio's ADC time, counted on from the first block so frames are contiguous), and
+the speaker knows when its last sample leaves the device (PortAudio's DAC time), so "the user
+stopped at 3.20 s, the reply was heard at 3.85 s" holds outside the program, not just inside it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -13,12 +19,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import soxr
 
 from assistant.audio.frames import RATE, resample
 from assistant.audio.ports import Clock, Frame, WallClock
 from assistant.errors import AssistantError
 
 _BLOCK_S = 0.032
+# Some sound servers (PulseAudio's virtual devices, Bluetooth) deliver nothing for a second or
+# two after a capture stream opens. The microphone waits this long for its first block so that
+# "listening" means audio flows; it then carries on regardless (a silent mic is not an error).
+_FIRST_BLOCK_TIMEOUT_S = 5.0
+# PortAudio's reported device delay is trusted only within this range (some host APIs report 0
+# or garbage); outside it, the block length is used instead.
+_MAX_DELAY_S = 2.0
+# A microphone frame is re-anchored to the device time when the running sample count drifts
+# further than this from it (samples lost in an overflow, or clock drift over hours).
+_REANCHOR_S = 0.3
 
 
 def _sd() -> Any:
@@ -32,14 +49,30 @@ def _sd() -> Any:
     return sounddevice
 
 
-def list_devices() -> list[dict[str, Any]]:
-    """All audio devices with their index, name, channel counts and default rate."""
-    sd = _sd()
+def _query(sd: Any) -> tuple[list[Any], int, int]:
+    """All devices and the default input and output indices (-1 when there is none)."""
     try:
-        devices = sd.query_devices()
+        devices = list(sd.query_devices())
         default_in, default_out = sd.default.device
     except sd.PortAudioError as e:
         raise AssistantError(f"cannot list audio devices: {e}") from None
+    # sd.default.device holds -1 (or None) when PortAudio has no default of that kind.
+    return devices, _index_or_none(sd, default_in, "input"), _index_or_none(sd, default_out, "output")
+
+
+def _index_or_none(sd: Any, value: Any, kind: str) -> int:
+    if value is None or value == -1:
+        try:
+            return int(sd.query_devices(kind=kind)["index"])
+        except (sd.PortAudioError, ValueError, KeyError, TypeError):
+            return -1
+    return int(value)
+
+
+def list_devices() -> list[dict[str, Any]]:
+    """All audio devices with their index, name, channel counts and default rate."""
+    sd = _sd()
+    devices, default_in, default_out = _query(sd)
     return [
         {
             "index": i, "name": d["name"], "inputs": d["max_input_channels"],
@@ -54,10 +87,7 @@ def find_device(spec: str, kind: str) -> int | None:
     """Resolve "" (system default), an index, or part of a name to a device index."""
     sd = _sd()
     key = "max_input_channels" if kind == "input" else "max_output_channels"
-    try:
-        devices = list(sd.query_devices())
-    except sd.PortAudioError as e:
-        raise AssistantError(f"cannot list audio devices: {e}") from None
+    devices, default_in, default_out = _query(sd)
     usable = [i for i, d in enumerate(devices) if d[key] > 0]
     what = "microphone" if kind == "input" else "speaker"
     if not usable:
@@ -65,7 +95,14 @@ def find_device(spec: str, kind: str) -> int | None:
             f"no {what} found; connect one, or check that PulseAudio/PipeWire is running "
             "(see: assistant devices)"
         )
+    spec = spec.strip()
     if spec == "":
+        default = default_in if kind == "input" else default_out
+        if default not in usable:
+            raise AssistantError(
+                f"there is no default {what}; choose one with "
+                f"--{'input' if kind == 'input' else 'output'}-device (see: assistant devices)"
+            )
         return None
     if spec.isdigit():
         if int(spec) in usable:
@@ -79,23 +116,42 @@ def find_device(spec: str, kind: str) -> int | None:
 
 def _open_error(what: str, spec: str, e: Exception) -> AssistantError:
     device = f" {spec!r}" if spec else " (system default)"
+    option = "--input-device" if what == "microphone" else "--output-device"
     return AssistantError(
-        f"cannot open the {what}{device}: {e}; choose another with --{'input' if what == 'microphone' else 'output'}-device "
-        "(see: assistant devices)"
+        f"cannot open the {what}{device}: {e}; choose another with {option} (see: assistant devices)"
     )
 
 
+def _device_delay(reported: float, fallback: float) -> float:
+    """A PortAudio delay if it is plausible, else the fallback."""
+    return reported if 0.0 <= reported <= _MAX_DELAY_S else fallback
+
+
 class DeviceMicrophone:
-    """Captures the microphone at its native rate and delivers 16 kHz mono frames."""
+    """Captures the microphone at its native rate and delivers 16 kHz mono frames.
+
+    Frames are contiguous: frame.t of one frame is the previous frame's end, unless samples were
+    lost, so the timeline matches the audio. The constructor returns once audio flows (or after
+    `_FIRST_BLOCK_TIMEOUT_S`), so what is played into the mic after that is heard.
+    """
 
     def __init__(self, device: str = "", clock: Clock | None = None) -> None:
         sd = _sd()
         self.clock = clock or WallClock()
         index = find_device(device, "input")
-        info = sd.query_devices(index, "input")
+        try:
+            info = sd.query_devices(index, "input")
+        except (sd.PortAudioError, ValueError) as e:
+            raise _open_error("microphone", device, e) from None
         self.rate = int(info["default_samplerate"])
+        self._resampler = soxr.ResampleStream(self.rate, RATE, 1, dtype="float32")
         self._queue: queue.Queue[Frame | None] = queue.Queue()
         self._closed = threading.Event()
+        self._first_block = threading.Event()
+        self._anchor: float | None = None  # session time of the first 16 kHz sample
+        self._samples = 0  # 16 kHz samples delivered since the anchor
+        self._last_end = 0.0
+        self.overflows = 0
         try:
             self._stream = sd.InputStream(
                 device=index, channels=1, samplerate=self.rate, dtype="float32",
@@ -104,26 +160,51 @@ class DeviceMicrophone:
             self._stream.start()
         except (sd.PortAudioError, ValueError) as e:
             raise _open_error("microphone", device, e) from None
+        self._first_block.wait(_FIRST_BLOCK_TIMEOUT_S)
 
-    def _callback(self, indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-        t = self.clock.now() - frames / self.rate
-        pcm = resample(indata[:, 0].copy(), self.rate, RATE)
-        self._queue.put(Frame(pcm, t))
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        if self._closed.is_set():
+            return
+        now = self.clock.now()
+        if status.input_overflow:
+            self.overflows += 1
+        delay = _device_delay(time_info.currentTime - time_info.inputBufferAdcTime, frames / self.rate)
+        captured = now - delay  # when this block's first sample reached the microphone
+        pcm = self._resampler.resample_chunk(np.ascontiguousarray(indata[:, 0]))
+        counted = None if self._anchor is None else self._anchor + self._samples / RATE
+        if counted is None or abs(captured - counted) > _REANCHOR_S:
+            self._anchor = max(captured, self._last_end)
+            self._samples = 0
+        t = self._anchor + self._samples / RATE
+        self._samples += len(pcm)
+        self._first_block.set()
+        if len(pcm):
+            frame = Frame(pcm, t)
+            self._last_end = frame.end
+            self._queue.put(frame)
 
     def frames(self) -> Iterator[Frame]:
         while not self._closed.is_set():
             try:
                 frame = self._queue.get(timeout=0.2)
             except queue.Empty:
+                if not self._closed.is_set() and not self._stream.active:
+                    raise AssistantError(
+                        "the microphone stopped delivering audio (was it unplugged, or did the "
+                        "sound server stop?)"
+                    ) from None
                 continue
             if frame is None:
                 break
             yield frame
 
     def close(self) -> None:
+        if self._closed.is_set():
+            return
         self._closed.set()
         self._queue.put(None)
-        self._stream.close()
+        with contextlib.suppress(Exception):
+            self._stream.close()
 
 
 class DeviceSpeaker:
@@ -133,7 +214,10 @@ class DeviceSpeaker:
         sd = _sd()
         self.clock = clock or WallClock()
         index = find_device(device, "output")
-        info = sd.query_devices(index, "output")
+        try:
+            info = sd.query_devices(index, "output")
+        except (sd.PortAudioError, ValueError) as e:
+            raise _open_error("speaker", device, e) from None
         self.rate = int(info["default_samplerate"])
         self._lock = threading.Lock()
         self._chunks: list[np.ndarray] = []
@@ -141,6 +225,8 @@ class DeviceSpeaker:
         self._end = 0.0
         self._drained = threading.Event()
         self._drained.set()
+        self._closed = False
+        self.underruns = 0
         try:
             self._stream = sd.OutputStream(
                 device=index, channels=1, samplerate=self.rate, dtype="float32",
@@ -150,11 +236,21 @@ class DeviceSpeaker:
         except (sd.PortAudioError, ValueError) as e:
             raise _open_error("speaker", device, e) from None
         self.latency = float(self._stream.latency)
+        # Time from writing a sample in the callback to hearing it: PortAudio's nominal latency
+        # until the first callback measures the real one (DAC time; larger on sound servers).
+        self._delay = self.latency
 
-    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        now = self.clock.now()
+        if status.output_underflow:
+            self.underruns += 1
         out = outdata[:, 0]
         filled = 0
         with self._lock:
+            self._delay = _device_delay(
+                time_info.outputBufferDacTime - time_info.currentTime, self._delay
+            )
+            busy = bool(self._chunks)
             while filled < frames and self._chunks:
                 chunk = self._chunks[0]
                 n = min(frames - filled, len(chunk) - self._offset)
@@ -164,14 +260,19 @@ class DeviceSpeaker:
                 if self._offset >= len(chunk):
                     self._chunks.pop(0)
                     self._offset = 0
-            if not self._chunks:
+            if busy and not self._chunks:
+                # The last sample is in the device's hands: it is heard `delay` after now.
+                # Late callbacks (CPU busy) push the real end past the planned one.
+                self._end = max(self._end, now + self._delay + filled / self.rate)
                 self._drained.set()
         out[filled:] = 0.0
 
     def play(self, pcm: np.ndarray, rate: int) -> float:
         pcm = resample(np.asarray(pcm, np.float32), rate, self.rate)
+        if len(pcm) == 0:
+            return max(self.clock.now(), self._end)
         with self._lock:
-            start = max(self.clock.now() + self.latency, self._end)
+            start = max(self.clock.now() + self._delay, self._end)
             self._end = start + len(pcm) / self.rate
             self._chunks.append(pcm)
             self._drained.clear()
@@ -181,13 +282,21 @@ class DeviceSpeaker:
         return self._end
 
     def wait(self) -> None:
-        # The buffer drains into the stream; then the device still has `latency` to play out.
+        # The buffer drains into the stream; then the device still has its delay to play out.
         while not self._drained.wait(timeout=0.1):
-            if not self._stream.active:
+            if self._closed or not self._stream.active:
                 return
         delay = self._end - self.clock.now()
         if delay > 0:
             time.sleep(delay)
 
     def close(self) -> None:
-        self._stream.close()
+        if self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            self._chunks.clear()
+            self._offset = 0
+            self._drained.set()
+        with contextlib.suppress(Exception):
+            self._stream.close()

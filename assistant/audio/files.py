@@ -15,7 +15,7 @@ FRAME_SAMPLES = 512  # 32 ms, the VAD's step
 
 
 class FileMicrophone:
-    """Feeds a file as if it were spoken into a microphone: at real-time pace, or as fast as possible.
+    """Feeds a file as if spoken into a microphone: at real-time pace, or as fast as possible.
 
     In fast mode the clock is virtual (see VirtualClock), so timings on the timeline still reflect
     real processing time. After the file ends, `trailing_silence_s` of silence follows so that the
@@ -82,7 +82,9 @@ class FileSpeaker:
 
     def render(self) -> np.ndarray:
         """Everything played, as one signal from time 0."""
-        total = max(round(self.min_duration_s * self.rate), *(s + len(p) for s, p in self._segments), 0)
+        total = max(
+            round(self.min_duration_s * self.rate), *(s + len(p) for s, p in self._segments), 0
+        )
         out = np.zeros(total, np.float32)
         for start, pcm in self._segments:
             out[start : start + len(pcm)] += pcm

@@ -25,17 +25,21 @@ def _fetch(f: CatalogueFile, dest: Path, timeout: float) -> None:
     digest = hashlib.sha256()
     try:
         request = urllib.request.Request(f.url, headers={"User-Agent": "assistant"})
-        with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
-            with tqdm(total=f.size, unit="B", unit_scale=True, desc=f.filename) as bar:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
+        with (
+            urllib.request.urlopen(request, timeout=timeout) as response,
+            open(part, "wb") as out,
+            tqdm(total=f.size, unit="B", unit_scale=True, desc=f.filename) as bar,
+        ):
+            while chunk := response.read(_CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         part.unlink(missing_ok=True)
         reason = getattr(e, "reason", e)
         raise AssistantError(
-            f"cannot download {f.filename}: {reason} (are you online? the model hub must be reachable)"
+            f"cannot download {f.filename}: {reason} "
+            "(are you online? the model hub must be reachable)"
         ) from None
     except OSError as e:
         part.unlink(missing_ok=True)
@@ -44,8 +48,8 @@ def _fetch(f: CatalogueFile, dest: Path, timeout: float) -> None:
     if size != f.size or digest.hexdigest() != f.sha256:
         part.unlink(missing_ok=True)
         raise AssistantError(
-            f"{f.filename} failed its checksum (got {size} bytes, sha256 {digest.hexdigest()[:12]}…); "
-            "nothing was kept, try again"
+            f"{f.filename} failed its checksum (got {size} bytes, "
+            f"sha256 {digest.hexdigest()[:12]}…); nothing was kept, try again"
         )
     part.replace(dest)
 
@@ -59,7 +63,9 @@ def pull(entry: CatalogueEntry, models_dir: Path, timeout: float = 30.0) -> Path
         raise AssistantError(f"cannot create {folder}: {e}") from None
     free = shutil.disk_usage(folder).free
     if free < entry.size:
-        raise AssistantError(f"not enough disk space in {folder}: need {entry.size:,} B, have {free:,} B")
+        raise AssistantError(
+            f"not enough disk space in {folder}: need {entry.size:,} B, have {free:,} B"
+        )
     for f in entry.files:
         dest = folder / f.filename
         if dest.is_file() and dest.stat().st_size == f.size and _sha256(dest) == f.sha256:

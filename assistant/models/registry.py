@@ -72,7 +72,10 @@ def catalogue() -> dict[str, CatalogueEntry]:
     data = json.loads(Path(__file__).with_name("catalogue.json").read_text(encoding="utf-8"))
     return {
         m["name"]: CatalogueEntry(
-            m["name"], m["role"], m["description"], m["licence"],
+            m["name"],
+            m["role"],
+            m["description"],
+            m["licence"],
             tuple(CatalogueFile(**f) for f in m["files"]),
         )
         for m in data["models"]
@@ -105,8 +108,11 @@ def models_dir(config: Config) -> Path:
 
 def _setting(config: Config, role: str) -> str:
     return {
-        "stt": config.stt.model, "llm": config.llm.model, "tts": config.tts.voice,
-        "embedder": config.embedder.model, "vad": "default",
+        "stt": config.stt.model,
+        "llm": config.llm.model,
+        "tts": config.tts.voice,
+        "embedder": config.embedder.model,
+        "vad": "default",
     }[role]
 
 

@@ -35,8 +35,11 @@ class LlamaChatModel:
         self.config = config
         try:
             self._llm = Llama(
-                model_path=str(model_path), n_ctx=config.context_tokens, n_threads=config.threads,
-                n_threads_batch=config.threads, verbose=False,
+                model_path=str(model_path),
+                n_ctx=config.context_tokens,
+                n_threads=config.threads,
+                n_threads_batch=config.threads,
+                verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as e:
             raise AssistantError(f"cannot load the language model {model_path}: {e}") from None
@@ -48,8 +51,11 @@ class LlamaChatModel:
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
         chunks = self._llm.create_chat_completion(
-            messages=messages, stream=True, max_tokens=self.config.max_tokens,
-            temperature=self.config.temperature, top_p=self.config.top_p,
+            messages=messages,
+            stream=True,
+            max_tokens=self.config.max_tokens,
+            temperature=self.config.temperature,
+            top_p=self.config.top_p,
             repeat_penalty=self.config.repeat_penalty,
         )
         for chunk in chunks:

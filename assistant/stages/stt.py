@@ -32,7 +32,7 @@ class Transcriber(Protocol):
 
 
 def clean(text: str) -> str:
-    """Trim Whisper's output and blank out non-speech markers like "[Music]" or "...".""" 
+    """Trim Whisper's output and blank out non-speech markers like "[Music]" or "..."."""
     text = " ".join(text.split())
     return "" if _NON_SPEECH.match(text) else text
 
@@ -52,7 +52,10 @@ class WhisperTranscriber:
         self.config = config
         try:
             self._model = WhisperModel(
-                str(model_dir), device="cpu", compute_type="int8", cpu_threads=config.threads,
+                str(model_dir),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=config.threads,
                 local_files_only=True,
             )
         except Exception as e:  # CTranslate2 raises RuntimeError/ValueError for bad files
@@ -61,7 +64,7 @@ class WhisperTranscriber:
         language = config.language if multilingual else None
         if not multilingual and config.language not in ("en", ""):
             raise AssistantError(
-                f"the speech-to-text model {model_dir} is English-only; set [stt] language = \"en\""
+                f'the speech-to-text model {model_dir} is English-only; set [stt] language = "en"'
             )
         self._tokenizer = Tokenizer(
             self._model.hf_tokenizer, multilingual, task="transcribe", language=language or "en"
@@ -87,8 +90,13 @@ class WhisperTranscriber:
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])), to_cpu=False
         )
         result = self._model.model.generate(
-            encoded, [self._prompt], beam_size=self.config.beam_size, max_length=224,
-            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            encoded,
+            [self._prompt],
+            beam_size=self.config.beam_size,
+            max_length=224,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
             suppress_tokens=self._suppress,
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
@@ -97,12 +105,20 @@ class WhisperTranscriber:
 
     def _transcribe_full(self, pcm: np.ndarray) -> Transcript:
         segments, _ = self._model.transcribe(
-            pcm, language=self.config.language or None, beam_size=self.config.beam_size,
-            condition_on_previous_text=False, without_timestamps=True, temperature=0.0,
-            vad_filter=False, no_speech_threshold=self.config.no_speech_threshold,
+            pcm,
+            language=self.config.language or None,
+            beam_size=self.config.beam_size,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            temperature=0.0,
+            vad_filter=False,
+            no_speech_threshold=self.config.no_speech_threshold,
         )
-        kept = [s.text for s in segments if s.no_speech_prob < self.config.no_speech_threshold
-                or s.avg_logprob > -0.5]
+        kept = [
+            s.text
+            for s in segments
+            if s.no_speech_prob < self.config.no_speech_threshold or s.avg_logprob > -0.5
+        ]
         return Transcript(clean(" ".join(kept)))
 
     def _accept(self, text: str, no_speech_prob: float, score: float, n_tokens: int) -> Transcript:

@@ -28,7 +28,9 @@ class PiperSynthesizer:
 
         config_path = Path(f"{model_path}.json")
         if not config_path.is_file():
-            raise AssistantError(f"voice config {config_path} is missing (it belongs beside the .onnx)")
+            raise AssistantError(
+                f"voice config {config_path} is missing (it belongs beside the .onnx)"
+            )
         try:
             self._voice = PiperVoice.load(model_path, config_path=config_path)
         except Exception as e:  # onnxruntime / json errors for a corrupt voice

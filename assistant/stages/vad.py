@@ -1,4 +1,4 @@
-"""Streaming voice activity detection with the Silero VAD v6 ONNX model shipped in faster-whisper."""
+"""Streaming voice activity detection with the Silero VAD v6 model shipped in faster-whisper."""
 
 from __future__ import annotations
 
