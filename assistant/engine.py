@@ -112,33 +112,31 @@ class Engine:
             timings["stt"] = _ms(stt_s)
         started = time.monotonic()
         splitter = SentenceSplitter(self.config.tts.first_clause_words)
-        parts: list[str] = []
         spoken: list[str] = []
         first_audio_at: float | None = None
+
+        def speak(chunk: str) -> None:
+            nonlocal first_audio_at
+            at = self._say(chunk, timings)
+            spoken.append(chunk)
+            if first_audio_at is None and at is not None:
+                first_audio_at = at
+                self.emit(ev.SpeakingStarted(round(at, 3)))
+
         for delta in llm.stream(messages):
-            if not parts:
-                timings["llm_first_token"] = _ms(time.monotonic() - started)
-            parts.append(delta)
-            for sentence in splitter.add(delta):
-                at = self._say(sentence, timings)
-                spoken.append(sentence)
-                first_audio_at = first_audio_at if first_audio_at is not None else at
-        rest = list(splitter.finish())
-        if not spoken and not rest:
-            rest = [
-                self.config.persona.fallback_reply
-            ]  # a model that said nothing still gets an answer
-        for sentence in rest:
-            at = self._say(sentence, timings)
-            spoken.append(sentence)
-            first_audio_at = first_audio_at if first_audio_at is not None else at
+            timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
+            for chunk in splitter.add(delta):
+                speak(chunk)
+        for chunk in splitter.finish():
+            speak(chunk)
+        if not spoken:  # a model that said nothing still gets an answer
+            speak(self.config.persona.fallback_reply)
         timings["llm_total"] = _ms(time.monotonic() - started)
-        if speech_end is not None and first_audio_at is not None:
-            timings["end_of_speech_to_first_audio"] = _ms(first_audio_at - speech_end)
         if first_audio_at is not None:
-            self.emit(ev.SpeakingStarted(round(first_audio_at, 3)))
-        if self.speaker and first_audio_at is not None:
-            self.emit(ev.SpeakingEnded(round(self.speaker.busy_until(), 3)))
+            if speech_end is not None:
+                timings["end_of_speech_to_first_audio"] = _ms(first_audio_at - speech_end)
+            if self.speaker:
+                self.emit(ev.SpeakingEnded(round(self.speaker.busy_until(), 3)))
         reply_text = " ".join(spoken)
         self.history.add(user_text, reply_text)
         turn = ev.Turn(
@@ -147,17 +145,15 @@ class Engine:
         self.emit(turn)
         return turn
 
-    def _say(self, sentence: str, timings: dict[str, float]) -> float | None:
-        """Speak one sentence; return the session time its audio starts (None when mute)."""
-        self.emit(ev.ReplySentence(sentence))
+    def _say(self, chunk: str, timings: dict[str, float]) -> float | None:
+        """Speak one chunk of the reply; return the session time its audio starts (None if mute)."""
+        self.emit(ev.ReplySentence(chunk))
         if self.speaker is None:
             return None
-        first = "tts_first_audio" not in timings
         started = time.monotonic()
         start_at: float | None = None
-        for pcm in self.models.tts.synthesize(sentence):
-            if first and "tts_first_audio" not in timings:
-                timings["tts_first_audio"] = _ms(time.monotonic() - started)
+        for pcm in self.models.tts.synthesize(chunk):
+            timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
             at = self.speaker.play(pcm, self.models.tts.sample_rate)
             start_at = at if start_at is None else start_at
         return start_at

@@ -45,6 +45,9 @@ def test_one_spoken_turn_is_answered_after_the_speech():
     (ended,) = of(got, ev.SpeechEnded)
     assert abs(ended.t - 2.5) < 0.05
     (started,) = of(got, ev.SpeakingStarted)
+    # Speaking is announced as soon as the first chunk plays, before the rest is synthesised.
+    sentences = [i for i, e in enumerate(got) if isinstance(e, ev.ReplySentence)]
+    assert sentences[0] < got.index(started) < sentences[1]
     # The reply can only start once the end-of-turn silence has passed.
     assert started.t >= ended.t + Config().vad.end_silence_ms / 1000
     assert abs(turn.timings_ms["end_of_speech_to_first_audio"] - (started.t - ended.t) * 1000) < 2
