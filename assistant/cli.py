@@ -141,29 +141,39 @@ def cmd_talk(args: argparse.Namespace) -> int:
     mic = FileMicrophone.from_file(args.input, realtime=not args.fast) if args.input else None
     if args.output and args.output.parent and not args.output.parent.exists():
         raise AssistantError(f"output folder does not exist: {args.output.parent}")
+    if mic is None or not args.output:
+        # Find the devices before the (slow) model load, so a missing one is reported at once.
+        from assistant.audio.devices import find_device
+
+        if mic is None:
+            find_device(config.audio.input_device, "input")
+        if not args.output:
+            find_device(config.audio.output_device, "output")
     with _sinks(config, args.events) as emit:
         _status("Loading models…")
         models, load_s = load_models(config)
         emit(ev.Ready(round(load_s * 1000, 1)))
+        live = mic is None
         if mic is None:
             mic = DeviceMicrophone(config.audio.input_device)
-            _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
-        if args.output:
-            speaker = FileSpeaker(
-                mic.clock, models.tts.sample_rate, min_duration_s=getattr(mic, "duration", 0.0)
-            )
-        else:
-            speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
-        engine = Engine(config, models, speaker, emit)
         try:
-            engine.run(mic)
-        except KeyboardInterrupt:
-            pass
+            if args.output:
+                duration = getattr(mic, "duration", 0.0)
+                speaker = FileSpeaker(mic.clock, models.tts.sample_rate, min_duration_s=duration)
+            else:
+                speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
+            if live:
+                _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
+            try:
+                Engine(config, models, speaker, emit).run(mic)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                if isinstance(speaker, FileSpeaker):
+                    speaker.save(args.output)
+                speaker.close()
         finally:
             mic.close()
-            if isinstance(speaker, FileSpeaker):
-                speaker.save(args.output)
-            speaker.close()
     return 0
 
 

@@ -47,3 +47,48 @@ def run_env(home: Path) -> dict[str, str]:
     env["XDG_CONFIG_HOME"] = str(home / "config")
     env["XDG_DATA_HOME"] = str(home / "data")
     return env
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory):
+    """A private PulseAudio with virtual devices (scripts/pa_up.sh), for the whole session.
+
+    Devices: default speaker `vspeaker` (record it from `vspeaker.monitor`), mic feed `vmic_in`
+    (play a WAV into it with `paplay --device=vmic_in`), default mic `vmic` (its monitor).
+    Sets XDG_RUNTIME_DIR and PULSE_SERVER for this process (subprocesses inherit them) and stops
+    the server by its PID at the end. Skips only when the `pulseaudio` binary is missing.
+    """
+    import shlex
+    import shutil
+    import subprocess
+    from types import SimpleNamespace
+
+    if shutil.which("pulseaudio") is None:
+        pytest.skip("pulseaudio is not installed (apt install pulseaudio pulseaudio-utils)")
+    base = tmp_path_factory.mktemp("pulse")
+    scripts = ROOT / "scripts"
+    up = subprocess.run(
+        ["bash", str(scripts / "pa_up.sh"), str(base)], capture_output=True, text=True, timeout=60
+    )
+    log = base / "pulse.log"
+    assert up.returncode == 0, (
+        f"scripts/pa_up.sh failed: {up.stderr}\n{log.read_text() if log.exists() else ''}"
+    )
+    words = shlex.split(up.stdout.strip().splitlines()[-1])  # export K='v' K='v' PA_PID=n
+    exported = dict(w.split("=", 1) for w in words[1:])
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_RUNTIME_DIR", exported["XDG_RUNTIME_DIR"])
+    patch.setenv("PULSE_SERVER", exported["PULSE_SERVER"])
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:  # PortAudio lists devices when initialised: rescan with the server up
+        sd._terminate()
+        sd._initialize()
+    try:
+        yield SimpleNamespace(
+            base=base,
+            pid=int(exported["PA_PID"]),
+            env={k: exported[k] for k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")},
+        )
+    finally:
+        patch.undo()
+        subprocess.run(["bash", str(scripts / "pa_down.sh"), str(base)], timeout=60)

@@ -39,7 +39,7 @@ def whisper(default_config):
 def steady_config(tmp_path):
     """Greedy sampling, so a failing reply can be reproduced."""
     path = tmp_path / "config.toml"
-    path.write_text("[llm]\ntemperature = 0.0\n")
+    path.write_text("[llm]\ntemperature = 0.0\nmax_tokens = 40\n")
     return path
 
 
@@ -134,7 +134,7 @@ def test_two_questions_give_two_turns(tmp_path, speech_dir, steady_config, defau
         if (speech_dir / "commands_en" / "whats_the_date.wav").exists()
         else a
     )
-    gap = np.zeros(16000 * 12, np.float32)  # room for the first reply to finish
+    gap = np.zeros(16000 * 25, np.float32)  # room for the first reply (<= 40 tokens) to finish
     events, _, _ = talk(tmp_path, steady_config, np.concatenate([a, gap, b]), tmp_path)
     turns = [e for e in events if e["type"] == "turn"]
     assert len(turns) == 2, [e for e in events if e["type"] in ("transcript", "turn")]

@@ -4,9 +4,9 @@ Device callbacks run on PortAudio's thread; they only move audio in or out of th
 buffers, so the engine never runs inside a callback.
 
 Times are on the session clock. A microphone frame is stamped with when its sound reached the
-microphone (PortAudio's ADC time, counted on from the first block so frames are contiguous), and
-the speaker knows when its last sample leaves the device (PortAudio's DAC time), so "the user
-stopped at 3.20 s, the reply was heard at 3.85 s" holds outside the program, not just inside it.
+microphone (counted on by samples, anchored to arrival times), and the speaker knows when its
+last sample leaves the device (PortAudio's DAC time), so "the user stopped at 3.20 s, the reply
+was heard at 3.85 s" holds outside the program, not just inside it.
 """
 
 from __future__ import annotations
@@ -30,12 +30,17 @@ _BLOCK_S = 0.032
 # two after a capture stream opens. The microphone waits this long for its first block so that
 # "listening" means audio flows; it then carries on regardless (a silent mic is not an error).
 _FIRST_BLOCK_TIMEOUT_S = 5.0
-# PortAudio's reported device delay is trusted only within this range (some host APIs report 0
-# or garbage); outside it, the block length is used instead.
+# PortAudio's reported output delay (DAC time) is trusted only within this range (some host APIs
+# report 0 or garbage); outside it, the last good value or the block length is used.
 _MAX_DELAY_S = 2.0
-# A microphone frame is re-anchored to the device time when the running sample count drifts
-# further than this from it (samples lost in an overflow, or clock drift over hours).
-_REANCHOR_S = 0.3
+# Microphone timing. PortAudio's capture (ADC) time is not used: through PulseAudio it can be
+# off by half a second (a monitor source reports its sink's latency). Instead frames are counted
+# on from an anchor, and the anchor follows arrival times: a block cannot have started later
+# than it arrived minus its length, so a block that arrives "too early" pulls the anchor back,
+# and when every block for `_SLACK_WINDOW_S` arrived more than `_SLACK_S` later than the count
+# says (samples lost, or the device clock is slow), the anchor moves forward.
+_SLACK_WINDOW_S = 1.0
+_SLACK_S = 0.05
 
 
 def _sd() -> Any:
@@ -57,7 +62,11 @@ def _query(sd: Any) -> tuple[list[Any], int, int]:
     except sd.PortAudioError as e:
         raise AssistantError(f"cannot list audio devices: {e}") from None
     # sd.default.device holds -1 (or None) when PortAudio has no default of that kind.
-    return devices, _index_or_none(sd, default_in, "input"), _index_or_none(sd, default_out, "output")
+    return (
+        devices,
+        _index_or_none(sd, default_in, "input"),
+        _index_or_none(sd, default_out, "output"),
+    )
 
 
 def _index_or_none(sd: Any, value: Any, kind: str) -> int:
@@ -75,9 +84,13 @@ def list_devices() -> list[dict[str, Any]]:
     devices, default_in, default_out = _query(sd)
     return [
         {
-            "index": i, "name": d["name"], "inputs": d["max_input_channels"],
-            "outputs": d["max_output_channels"], "rate": int(d["default_samplerate"]),
-            "default_input": i == default_in, "default_output": i == default_out,
+            "index": i,
+            "name": d["name"],
+            "inputs": d["max_input_channels"],
+            "outputs": d["max_output_channels"],
+            "rate": int(d["default_samplerate"]),
+            "default_input": i == default_in,
+            "default_output": i == default_out,
         }
         for i, d in enumerate(devices)
     ]
@@ -118,7 +131,8 @@ def _open_error(what: str, spec: str, e: Exception) -> AssistantError:
     device = f" {spec!r}" if spec else " (system default)"
     option = "--input-device" if what == "microphone" else "--output-device"
     return AssistantError(
-        f"cannot open the {what}{device}: {e}; choose another with {option} (see: assistant devices)"
+        f"cannot open the {what}{device}: {e}; choose another with {option} "
+        "(see: assistant devices)"
     )
 
 
@@ -130,9 +144,12 @@ def _device_delay(reported: float, fallback: float) -> float:
 class DeviceMicrophone:
     """Captures the microphone at its native rate and delivers 16 kHz mono frames.
 
-    Frames are contiguous: frame.t of one frame is the previous frame's end, unless samples were
-    lost, so the timeline matches the audio. The constructor returns once audio flows (or after
-    `_FIRST_BLOCK_TIMEOUT_S`), so what is played into the mic after that is heard.
+    A frame's time is when its sound reached the microphone, as far as arrival times tell (late by
+    at most the device's smallest buffering, typically tens of ms). Frames follow on from each
+    other (frame.t is the previous frame's end) except where the device's timing jumps: after a
+    delayed burst, an overflow, or clock drift (see `_SLACK_S`).
+    The constructor returns once audio flows (or after `_FIRST_BLOCK_TIMEOUT_S`), so what is
+    played into the mic after that is heard.
     """
 
     def __init__(self, device: str = "", clock: Clock | None = None) -> None:
@@ -150,38 +167,48 @@ class DeviceMicrophone:
         self._first_block = threading.Event()
         self._anchor: float | None = None  # session time of the first 16 kHz sample
         self._samples = 0  # 16 kHz samples delivered since the anchor
-        self._last_end = 0.0
+        self._slack_min = float("inf")  # least lateness of a block in the current window
+        self._slack_since = 0.0
         self.overflows = 0
         try:
             self._stream = sd.InputStream(
-                device=index, channels=1, samplerate=self.rate, dtype="float32",
-                blocksize=int(self.rate * _BLOCK_S), callback=self._callback,
+                device=index,
+                channels=1,
+                samplerate=self.rate,
+                dtype="float32",
+                blocksize=int(self.rate * _BLOCK_S),
+                callback=self._callback,
             )
             self._stream.start()
         except (sd.PortAudioError, ValueError) as e:
             raise _open_error("microphone", device, e) from None
         self._first_block.wait(_FIRST_BLOCK_TIMEOUT_S)
 
-    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+    def _callback(self, indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if self._closed.is_set():
             return
-        now = self.clock.now()
+        arrived = self.clock.now()
+        latest = arrived - frames / self.rate  # this block cannot have started later than this
+        pcm = self._resampler.resample_chunk(np.ascontiguousarray(indata[:, 0]))
         if status.input_overflow:
             self.overflows += 1
-        delay = _device_delay(time_info.currentTime - time_info.inputBufferAdcTime, frames / self.rate)
-        captured = now - delay  # when this block's first sample reached the microphone
-        pcm = self._resampler.resample_chunk(np.ascontiguousarray(indata[:, 0]))
-        counted = None if self._anchor is None else self._anchor + self._samples / RATE
-        if counted is None or abs(captured - counted) > _REANCHOR_S:
-            self._anchor = max(captured, self._last_end)
-            self._samples = 0
+        if self._anchor is None or status.input_overflow:
+            self._anchor, self._samples = latest, 0
+            self._slack_min, self._slack_since = float("inf"), arrived
         t = self._anchor + self._samples / RATE
+        if t > latest:  # it came sooner than the count says: earlier blocks had been delayed
+            self._anchor -= t - latest
+            t = latest
+        self._slack_min = min(self._slack_min, latest - t)
+        if arrived - self._slack_since >= _SLACK_WINDOW_S:
+            if self._slack_min > _SLACK_S:  # consistently late: samples lost or a slow clock
+                self._anchor += self._slack_min
+                t += self._slack_min
+            self._slack_min, self._slack_since = float("inf"), arrived
         self._samples += len(pcm)
         self._first_block.set()
         if len(pcm):
-            frame = Frame(pcm, t)
-            self._last_end = frame.end
-            self._queue.put(frame)
+            self._queue.put(Frame(pcm, t))
 
     def frames(self) -> Iterator[Frame]:
         while not self._closed.is_set():
@@ -227,18 +254,23 @@ class DeviceSpeaker:
         self._drained.set()
         self._closed = False
         self.underruns = 0
+        # Time from writing a sample in the callback to hearing it: measured by every callback
+        # (PortAudio's DAC time; larger than the nominal latency on sound servers).
+        self._delay: float | None = None
         try:
             self._stream = sd.OutputStream(
-                device=index, channels=1, samplerate=self.rate, dtype="float32",
-                blocksize=int(self.rate * _BLOCK_S), callback=self._callback, latency="low",
+                device=index,
+                channels=1,
+                samplerate=self.rate,
+                dtype="float32",
+                blocksize=int(self.rate * _BLOCK_S),
+                callback=self._callback,
+                latency="low",
             )
             self._stream.start()
         except (sd.PortAudioError, ValueError) as e:
             raise _open_error("speaker", device, e) from None
         self.latency = float(self._stream.latency)
-        # Time from writing a sample in the callback to hearing it: PortAudio's nominal latency
-        # until the first callback measures the real one (DAC time; larger on sound servers).
-        self._delay = self.latency
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         now = self.clock.now()
@@ -247,9 +279,11 @@ class DeviceSpeaker:
         out = outdata[:, 0]
         filled = 0
         with self._lock:
+            fallback = self._delay if self._delay is not None else frames / self.rate
             self._delay = _device_delay(
-                time_info.outputBufferDacTime - time_info.currentTime, self._delay
+                time_info.outputBufferDacTime - time_info.currentTime, fallback
             )
+            delay = self._delay
             busy = bool(self._chunks)
             while filled < frames and self._chunks:
                 chunk = self._chunks[0]
@@ -263,7 +297,7 @@ class DeviceSpeaker:
             if busy and not self._chunks:
                 # The last sample is in the device's hands: it is heard `delay` after now.
                 # Late callbacks (CPU busy) push the real end past the planned one.
-                self._end = max(self._end, now + self._delay + filled / self.rate)
+                self._end = max(self._end, now + delay + filled / self.rate)
                 self._drained.set()
         out[filled:] = 0.0
 
@@ -272,7 +306,8 @@ class DeviceSpeaker:
         if len(pcm) == 0:
             return max(self.clock.now(), self._end)
         with self._lock:
-            start = max(self.clock.now() + self._delay, self._end)
+            delay = self._delay if self._delay is not None else self.latency
+            start = max(self.clock.now() + delay, self._end)
             self._end = start + len(pcm) / self.rate
             self._chunks.append(pcm)
             self._drained.clear()
