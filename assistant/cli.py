@@ -25,8 +25,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", type=Path, help=f"config file (default: {default_config_file()})")
-    p.add_argument("--data-dir", type=Path, help=f"data directory (default: {data_dir()})")
+    # SUPPRESS: an option given before the subcommand is not reset by the subcommand's default.
+    d = argparse.SUPPRESS
+    p.add_argument(
+        "--config", type=Path, default=d, help=f"config file (default: {default_config_file()})"
+    )
+    p.add_argument(
+        "--data-dir", type=Path, default=d, help=f"data directory (default: {data_dir()})"
+    )
+    p.add_argument(
+        "--profile",
+        default=d,
+        help="whose conversation: a profile's own memories, persona and voice (default: default)",
+    )
 
 
 def _audio_devices(p: argparse.ArgumentParser) -> None:
@@ -68,18 +79,44 @@ def build_parser() -> argparse.ArgumentParser:
     devices = sub.add_parser("devices", help="list audio devices")
     _common(devices)
 
+    memory = sub.add_parser("memory", help="see, search, forget, export or import memories")
+    _common(memory)
+    msub_ = memory.add_subparsers(dest="memory_command", parser_class=_Parser, required=True)
+    _common(msub_.add_parser("list", help="every memory of the profile, oldest first"))
+    search = msub_.add_parser("search", help="the memories that best match a query")
+    _common(search)
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=10, help="how many (default 10)")
+    forget = msub_.add_parser("forget", help="erase a memory by its id")
+    _common(forget)
+    forget.add_argument("id", nargs="+")
+    export = msub_.add_parser("export", help="write the profile's memories to a JSONL file")
+    _common(export)
+    export.add_argument("file", type=Path, help="output file (- for stdout)")
+    import_ = msub_.add_parser("import", help="add memories from a JSONL file to the profile")
+    _common(import_)
+    import_.add_argument("file", type=Path)
+
     models = sub.add_parser("models", help="list models, or download a better one")
     _common(models)
     models.add_argument("--check", action="store_true", help="exit non-zero if a model is missing")
     msub = models.add_subparsers(dest="models_command", parser_class=_Parser)
     pull = msub.add_parser("pull", help="download a recommended model into the models folder")
+    _common(pull)
     pull.add_argument("name", nargs="?", help="model name (omit to list what can be pulled)")
     return parser
 
 
+def _profile(args: argparse.Namespace) -> str:
+    from assistant.memory.store import check_profile
+
+    return check_profile(getattr(args, "profile", None) or "default")
+
+
 def _config(args: argparse.Namespace) -> Config:
-    path = args.config
+    path = getattr(args, "config", None)
     config = load(path or default_config_file(), required=path is not None)
+    config = config.for_profile(_profile(args))
     if getattr(args, "input_device", None) is not None:
         config = override(config, "audio", input_device=args.input_device)
     if getattr(args, "output_device", None) is not None:
@@ -114,6 +151,25 @@ class _Printer:
             print(f"{self.name}: {event.reply_text}", file=self.out, flush=True)
         elif isinstance(event, ev.Error):
             print(f"assistant: {event.message}", file=sys.stderr, flush=True)
+
+
+def _memory_path(config: Config) -> Path:
+    return (
+        Path(config.memory.file).expanduser()
+        if config.memory.file
+        else (data_dir() / "memory.sqlite3")
+    )
+
+
+def _keeper(config: Config, args: argparse.Namespace):
+    """The conversation's memory, or None when memory is off."""
+    if not config.memory.enabled:
+        return None
+    from assistant.memory.keeper import MemoryKeeper
+    from assistant.memory.store import MemoryStore
+
+    store = MemoryStore(_memory_path(config))
+    return MemoryKeeper(store, _profile(args), config.memory, config.persona.name)
 
 
 @contextlib.contextmanager
@@ -165,7 +221,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
             try:
-                Engine(config, models, speaker, emit).run(mic)
+                Engine(config, models, speaker, emit, _keeper(config, args)).run(mic)
             except KeyboardInterrupt:
                 pass
             finally:
@@ -188,7 +244,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         models, load_s = load_models(config)
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
-        engine = Engine(config, models, speaker, emit)
+        engine = Engine(config, models, speaker, emit, _keeper(config, args))
         interactive = sys.stdin.isatty()
         try:
             while True:
@@ -256,6 +312,51 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_memory(args: argparse.Namespace) -> int:
+    from assistant.memory.store import MemoryStore, iter_jsonl
+
+    config = _config(args)
+    profile = _profile(args)
+    path = _memory_path(config)
+    # Reading commands never create a database; import does.
+    exists = args.memory_command == "import" or path.exists()
+    store = MemoryStore(path) if exists else None
+    try:
+        if args.memory_command in ("list", "search"):
+            if store is None:
+                return 0
+            if args.memory_command == "list":
+                found = store.list(profile)
+            else:
+                found = store.search(args.query, profile, k=args.k)
+            for m in found:
+                who = f"{m.speaker}: " if m.speaker else ""
+                score = f"  ({m.score:.2f})" if args.memory_command == "search" else ""
+                print(f"{m.id}  {m.when:%Y-%m-%d %H:%M}  {m.kind:<4}  {who}{m.text}{score}")
+        elif args.memory_command == "forget":
+            missing = [mid for mid in args.id if store is None or not store.forget(mid, profile)]
+            if missing:
+                raise AssistantError(
+                    f"no memory with id {', '.join(missing)} in profile {profile!r}"
+                )
+        elif args.memory_command == "export":
+            out = sys.stdout if str(args.file) == "-" else None
+            try:
+                with out or open(args.file, "w", encoding="utf-8") as fh:
+                    n = store.export(fh, profile) if store else 0
+            except OSError as e:
+                raise AssistantError(f"cannot write {args.file}: {e}") from None
+            if out is None:
+                print(f"exported {n} memories of profile {profile!r} to {args.file}")
+        else:
+            n = store.import_(iter_jsonl(args.file), profile)
+            print(f"imported {n} memories into profile {profile!r}")
+    finally:
+        if store:
+            store.close()
+    return 0
+
+
 def _human(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000 or unit == "GB":
@@ -285,7 +386,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         key = {"llm": "[llm] model", "stt": "[stt] model", "tts": "[tts] voice"}[entry.role]
         print(
             f'Downloaded {entry.name} to {folder}. To use it, set {key} = "{entry.name}" '
-            f"in {args.config or default_config_file()}"
+            f"in {getattr(args, 'config', None) or default_config_file()}"
         )
         return 0
     infos = [registry.info(config, role) for role in registry.ROLES]
@@ -308,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         "say": cmd_say,
         "devices": cmd_devices,
         "models": cmd_models,
+        "memory": cmd_memory,
         None: cmd_talk,
     }
     if args.command is None:
@@ -315,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("input", "output", "events"):
             setattr(args, name, None)
         args.fast = False
-    if args.data_dir is not None:
+    if getattr(args, "data_dir", None) is not None:
         os.environ["ASSISTANT_DATA_DIR"] = str(args.data_dir)
     try:
         return commands[args.command](args)

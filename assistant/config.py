@@ -104,6 +104,25 @@ class PersonaConfig:
 
 
 @dataclass(frozen=True)
+class MemoryConfig:
+    """Long-term memory."""
+
+    enabled: bool = True
+    file: str = ""  # "" = <data dir>/memory.sqlite3
+    recall: int = 4  # memories recalled into the prompt each turn
+    min_similarity: float = 0.3  # a memory found only by meaning must be at least this similar
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    """One relationship: its own name, persona and voice (empty = the main settings)."""
+
+    name: str = ""
+    system_prompt: str = ""
+    voice: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings."""
 
@@ -115,6 +134,20 @@ class Config:
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
     persona: PersonaConfig = field(default_factory=PersonaConfig)
+    memory: MemoryConfig = field(default_factory=MemoryConfig)
+    profiles: dict[str, ProfileConfig] = field(default_factory=dict)
+
+    def for_profile(self, profile: str) -> Config:
+        """These settings with the profile's own name, persona and voice applied."""
+        p = self.profiles.get(profile)
+        if p is None:
+            return self
+        persona = dataclasses.replace(
+            self.persona, name=p.name or self.persona.name,
+            system_prompt=p.system_prompt or self.persona.system_prompt,
+        )
+        tts = dataclasses.replace(self.tts, voice=p.voice or self.tts.voice)
+        return dataclasses.replace(self, persona=persona, tts=tts)
 
 
 def _check_type(value: Any, annotation: Any, where: str) -> Any:
@@ -136,7 +169,13 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
             known = ", ".join(fields)
             raise AssistantError(f"unknown option {where}{key} (known: {known})")
         f = fields[key]
-        if dataclasses.is_dataclass(f.default_factory):
+        if key == "profiles" and cls is Config:
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise AssistantError("[profiles.NAME] must be tables")
+            kwargs[key] = {
+                name: _build(ProfileConfig, v, f"[profiles.{name}] ") for name, v in value.items()
+            }
+        elif dataclasses.is_dataclass(f.default_factory):
             if not isinstance(value, dict):
                 raise AssistantError(f"[{key}] must be a table")
             kwargs[key] = _build(f.default_factory, value, f"[{key}] ")

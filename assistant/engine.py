@@ -16,6 +16,7 @@ from assistant.config import Config
 from assistant.endpointing import Started
 from assistant.history import History
 from assistant.listener import Listener, Utterance
+from assistant.memory.keeper import MemoryKeeper
 from assistant.sentences import SentenceSplitter
 from assistant.stages.llm import ChatModel
 from assistant.stages.stt import Transcriber
@@ -40,11 +41,19 @@ class Models:
 class Engine:
     """Runs conversations: `run(mic)` for voice, `reply(text)` for typed input."""
 
-    def __init__(self, config: Config, models: Models, speaker: Speaker | None, emit: ev.Sink):
+    def __init__(
+        self,
+        config: Config,
+        models: Models,
+        speaker: Speaker | None,
+        emit: ev.Sink,
+        memory: MemoryKeeper | None = None,
+    ):
         self.config = config
         self.models = models
         self.speaker = speaker
         self.emit = emit
+        self.memory = memory
         self.history = History()
         self.listener = Listener(models.vad, config.vad)
 
@@ -96,6 +105,20 @@ class Engine:
         self, user_text: str, speech_end: float | None = None, stt_s: float | None = None
     ) -> ev.Turn:
         """Answer user_text: stream the LLM, speak each chunk as it completes, record the turn."""
+        timings: dict[str, float] = {}
+        if stt_s is not None:
+            timings["stt"] = _ms(stt_s)
+        self.emit(ev.Thinking(user_text))
+        answer = self._memory_command(user_text)
+        facts: list[str] = []
+        memories: list[str] = []
+        if answer is None and self.memory:
+            started = time.monotonic()
+            try:
+                facts, memories = self.memory.facts(), self.memory.recall(user_text)
+            except Exception as e:  # a memory fault must not cost the user their answer
+                self.emit(ev.Error(f"recall failed: {type(e).__name__}: {e}"))
+            timings["recall"] = _ms(time.monotonic() - started)
         llm = self.models.llm
         count = getattr(llm, "count_tokens", None)
         budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
@@ -105,11 +128,9 @@ class Engine:
             user_text,
             budget,
             count or (lambda s: len(s) // 3 + 1),
+            facts=facts,
+            memories=memories,
         )
-        self.emit(ev.Thinking(user_text))
-        timings: dict[str, float] = {}
-        if stt_s is not None:
-            timings["stt"] = _ms(stt_s)
         started = time.monotonic()
         splitter = SentenceSplitter(self.config.tts.first_clause_words)
         spoken: list[str] = []
@@ -123,7 +144,8 @@ class Engine:
                 first_audio_at = at
                 self.emit(ev.SpeakingStarted(round(at, 3)))
 
-        for delta in llm.stream(messages):
+        deltas = iter([answer]) if answer is not None else llm.stream(messages)
+        for delta in deltas:
             timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
             for chunk in splitter.add(delta):
                 speak(chunk)
@@ -139,11 +161,32 @@ class Engine:
                 self.emit(ev.SpeakingEnded(round(self.speaker.busy_until(), 3)))
         reply_text = " ".join(spoken)
         self.history.add(user_text, reply_text)
+        if self.memory and answer is None:
+            try:
+                self.memory.remember(user_text, reply_text)
+            except Exception as e:
+                self.emit(ev.Error(f"could not save this turn to memory: {type(e).__name__}: {e}"))
         turn = ev.Turn(
             user_text=user_text, reply_text=reply_text, interrupted=False, timings_ms=timings
         )
         self.emit(turn)
         return turn
+
+    def _memory_command(self, user_text: str) -> str | None:
+        """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
+        if not self.memory:
+            return None
+        result = self.memory.command(user_text)
+        if result is None:
+            return None
+        answer, forgotten = result
+        if forgotten:  # what was forgotten must leave the conversation too
+            self.history.exchanges = [
+                ex
+                for ex in self.history.exchanges
+                if forgotten != ["*"] and not any(w in ex.user.lower() for w in forgotten)
+            ]
+        return answer
 
     def _say(self, chunk: str, timings: dict[str, float]) -> float | None:
         """Speak one chunk of the reply; return the session time its audio starts (None if mute)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -20,8 +21,9 @@ def default_config_file() -> Path:
 
 
 def data_dir() -> Path:
-    """The user's data directory, e.g. ~/.local/share/assistant."""
-    return Path(platformdirs.user_data_dir(APP))
+    """The data directory: --data-dir (via $ASSISTANT_DATA_DIR), else ~/.local/share/assistant."""
+    override = os.environ.get("ASSISTANT_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP))
 
 
 def checkout_root() -> Path | None:

@@ -20,13 +20,26 @@ def build(
     user_text: str,
     budget_tokens: int,
     count_tokens: Callable[[str], int] = lambda s: len(s) // 3 + 1,
+    facts: list[str] = (),
+    memories: list[str] = (),
 ) -> list[Message]:
-    """System prompt, then as much recent history as fits, then the user's words.
+    """System prompt (persona, then pinned facts), as much recent history as fits, the user's words.
 
-    History is dropped oldest first when the prompt would exceed `budget_tokens`; a user text too
-    long on its own is cut (keeping its end, which is usually the question).
+    Order matters for speed: the persona and facts rarely change and history only grows, so the
+    model's cache of that prefix is reused; recalled memories change every turn, so they ride in
+    the last message. History is dropped oldest first when the prompt would exceed
+    `budget_tokens`; a user text too long on its own is cut (keeping its end, usually the question).
     """
     system = system_prompt(persona)
+    if facts:
+        system += "\n\nWhat you know about the user:\n" + "\n".join(f"- {f}" for f in facts)
+    if memories:
+        user_text = (
+            "(Things the user said before that may help:\n"
+            + "\n".join(f"- {m}" for m in memories)
+            + ")\n\n"
+            + user_text
+        )
     overhead = 8  # role markers per message in a chat template
     left = budget_tokens - count_tokens(system) - overhead
     user_tokens = count_tokens(user_text) + overhead

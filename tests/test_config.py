@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from assistant.config import EXAMPLE_FILE, Config, load, override
+from assistant.config import EXAMPLE_FILE, Config, ProfileConfig, load, override
 from assistant.errors import AssistantError
 
 
@@ -19,6 +19,10 @@ def test_every_option_is_documented_in_the_example():
     example = tomllib.loads(EXAMPLE_FILE.read_text())
     text = EXAMPLE_FILE.read_text().splitlines()
     for section in dataclasses.fields(Config):
+        if section.name == "profiles":  # a table of tables, shown commented out
+            for option in dataclasses.fields(ProfileConfig):
+                assert f"# {option.name} =" in EXAMPLE_FILE.read_text(), option.name
+            continue
         assert section.name in example, f"[{section.name}] missing from the example"
         for option in dataclasses.fields(section.default_factory):
             assert option.name in example[section.name], f"{section.name}.{option.name} missing"
@@ -67,3 +71,27 @@ def test_override_changes_one_section():
     config = override(Config(), "audio", input_device="USB")
     assert config.audio.input_device == "USB"
     assert config.llm == Config().llm
+
+
+def test_profiles_have_their_own_persona_and_voice(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[persona]\nname = "Sam"\n[profiles.work]\nname = "Ada"\nvoice = "en_GB-alba-medium"\n'
+        '[profiles.play]\nsystem_prompt = "You are {name}, silly."\n'
+    )
+    config = load(path)
+    work, play = config.for_profile("work"), config.for_profile("play")
+    assert (work.persona.name, work.tts.voice) == ("Ada", "en_GB-alba-medium")
+    assert work.persona.system_prompt == Config().persona.system_prompt
+    assert (play.persona.name, play.persona.system_prompt) == ("Sam", "You are {name}, silly.")
+    assert config.for_profile("default") == config
+
+
+def test_bad_profile_tables(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[profiles.work]\nmood = 'grumpy'\n")
+    with pytest.raises(AssistantError, match="unknown option \\[profiles.work\\] mood"):
+        load(path)
+    path.write_text("[profiles]\nwork = 3\n")
+    with pytest.raises(AssistantError, match="must be tables"):
+        load(path)

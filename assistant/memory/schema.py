@@ -1,0 +1,93 @@
+"""The memory database's tables, and opening a file safely (WAL, version checks, migrations).
+
+A database that is corrupt, locked, or from a newer version is reported and never replaced.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+VERSION = 1
+
+_V1 = """
+CREATE TABLE memories (
+    n        INTEGER PRIMARY KEY,          -- also the rowid of memories_fts
+    id       TEXT NOT NULL UNIQUE,         -- the id users see
+    profile  TEXT NOT NULL,
+    kind     TEXT NOT NULL,                -- 'turn' (conversation), 'note' (told), 'fact' (pinned)
+    speaker  TEXT NOT NULL DEFAULT '',
+    text     TEXT NOT NULL,
+    slot     TEXT,                         -- facts: a newer fact with the same slot replaces it
+    thread   TEXT NOT NULL DEFAULT '',     -- the conversation a turn belongs to
+    at       REAL NOT NULL,                -- when it was said (Unix seconds)
+    created  REAL NOT NULL,
+    line_vec BLOB,                         -- float32 embedding of the memory's own line
+    vec      BLOB                          -- float32 search vector (line + its context)
+);
+CREATE INDEX memories_by_profile ON memories (profile, kind, at);
+CREATE INDEX memories_by_thread ON memories (profile, thread, n);
+CREATE UNIQUE INDEX facts_by_slot ON memories (profile, slot) WHERE slot IS NOT NULL;
+CREATE VIRTUAL TABLE memories_fts USING fts5 (
+    line, neighbours, date, profile UNINDEXED, tokenize = 'porter unicode61'
+);
+CREATE TABLE threads (
+    n        INTEGER PRIMARY KEY,          -- also the rowid of threads_fts
+    profile  TEXT NOT NULL,
+    thread   TEXT NOT NULL,
+    UNIQUE (profile, thread)
+);
+CREATE VIRTUAL TABLE threads_fts USING fts5 (body, tokenize = 'porter unicode61');
+"""
+
+# Migrations from version i to i + 1, applied in order inside one transaction each.
+_MIGRATIONS: dict[int, str] = {0: _V1}
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if missing) the memory database at path, migrated to the current schema."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as e:
+        raise AssistantError(f"cannot open the memory database {path}: {e}") from None
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        # FULL: a turn is on disk once add() returns, even if the machine loses power.
+        db.execute("PRAGMA synchronous = FULL")
+        # Forgotten text is overwritten on disk, not merely unlinked.
+        db.execute("PRAGMA secure_delete = ON")
+        db.execute("PRAGMA foreign_keys = ON")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > VERSION:
+            raise AssistantError(
+                f"the memory database {path} was written by a newer version of assistant "
+                f"(schema {version}, this one reads {VERSION}); upgrade assistant — the file was "
+                "left untouched"
+            )
+        while version < VERSION:
+            # One script: the schema change and the version bump commit together or not at all.
+            bump = f"PRAGMA user_version = {version + 1};"
+            db.executescript(f"BEGIN IMMEDIATE; {_MIGRATIONS[version]} {bump} COMMIT;")
+            version += 1
+        db.execute("SELECT count(*) FROM memories").fetchone()
+    except sqlite3.OperationalError as e:
+        db.close()
+        if "locked" in str(e) or "busy" in str(e):
+            raise AssistantError(
+                f"the memory database {path} is locked by another program; close it and retry"
+            ) from None
+        raise _corrupt(path, e) from None
+    except sqlite3.DatabaseError as e:
+        db.close()
+        raise _corrupt(path, e) from None
+    return db
+
+
+def _corrupt(path: Path, e: Exception) -> AssistantError:
+    return AssistantError(
+        f"the memory database {path} is unreadable ({e}); it was left untouched — "
+        "restore a backup or move it aside to start a new one"
+    )
