@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = ROOT.parent / "shared" / "benchmarks" / "speech"
+
+
+
+def _benchmarks() -> Path:
+    """The shared benchmark data: $ASSISTANT_BENCHMARKS, ../shared/benchmarks, or /work/shared."""
+    candidates = [Path(p) for p in [os.environ.get("ASSISTANT_BENCHMARKS", "")] if p]
+    candidates += [ROOT.parent / "shared" / "benchmarks", Path("/work/shared/benchmarks")]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SPEECH = _benchmarks() / "speech"
 ASSISTANT = [sys.executable, "-m", "assistant"]
 
 

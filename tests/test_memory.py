@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from assistant.config import MemoryConfig
 from assistant.errors import AssistantError
 from assistant.memory import MemoryStore
 from assistant.memory.keeper import MemoryKeeper, second_person
-from assistant.config import MemoryConfig
 
 
 @pytest.fixture(scope="module")
