@@ -220,8 +220,10 @@ def cmd_talk(args: argparse.Namespace) -> int:
                 speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
+            engine = Engine(config, models, speaker, emit, _keeper(config, args))
+            engine.warm_up()
             try:
-                Engine(config, models, speaker, emit, _keeper(config, args)).run(mic)
+                engine.run(mic)
             except KeyboardInterrupt:
                 pass
             finally:
@@ -245,6 +247,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
         engine = Engine(config, models, speaker, emit, _keeper(config, args))
+        engine.warm_up()
         interactive = sys.stdin.isatty()
         try:
             while True:

@@ -18,7 +18,7 @@ from assistant.history import History
 from assistant.listener import Listener, Utterance
 from assistant.memory.keeper import MemoryKeeper
 from assistant.sentences import SentenceSplitter
-from assistant.stages.llm import ChatModel
+from assistant.stages.llm import ChatModel, Message
 from assistant.stages.stt import Transcriber
 from assistant.stages.tts import Synthesizer
 from assistant.stages.vad import VoiceDetector
@@ -120,17 +120,7 @@ class Engine:
                 self.emit(ev.Error(f"recall failed: {type(e).__name__}: {e}"))
             timings["recall"] = _ms(time.monotonic() - started)
         llm = self.models.llm
-        count = getattr(llm, "count_tokens", None)
-        budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
-        messages = prompt.build(
-            self.config.persona,
-            self.history.recent(self.config.persona.history_turns),
-            user_text,
-            budget,
-            count or (lambda s: len(s) // 3 + 1),
-            facts=facts,
-            memories=memories,
-        )
+        messages = self._messages(user_text, facts, memories)
         started = time.monotonic()
         splitter = SentenceSplitter(self.config.tts.first_clause_words)
         spoken: list[str] = []
@@ -164,6 +154,10 @@ class Engine:
         if self.memory and answer is None:
             try:
                 self.memory.remember(user_text, reply_text)
+                if self.memory.facts() != facts:
+                    # A new pinned fact changes the prompt's prefix: evaluate it now, while the
+                    # reply is still playing, rather than at the start of the next turn.
+                    self.warm_up()
             except Exception as e:
                 self.emit(ev.Error(f"could not save this turn to memory: {type(e).__name__}: {e}"))
         turn = ev.Turn(
@@ -171,6 +165,25 @@ class Engine:
         )
         self.emit(turn)
         return turn
+
+    def _messages(self, user_text: str, facts: list[str], memories: list[str]) -> list[Message]:
+        llm = self.models.llm
+        count = getattr(llm, "count_tokens", None)
+        budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
+        return prompt.build(
+            self.config.persona,
+            self.history.recent(self.config.persona.history_turns),
+            user_text,
+            budget,
+            count or (lambda s: len(s) // 3 + 1),
+            facts=facts,
+            memories=memories,
+        )
+
+    def warm_up(self) -> None:
+        """Evaluate the stable prompt prefix (persona, pinned facts, history) ahead of need."""
+        facts = self.memory.facts() if self.memory else []
+        self.models.llm.warm_up(self._messages("Hi", facts, []))
 
     def _memory_command(self, user_text: str) -> str | None:
         """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
