@@ -208,6 +208,8 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "date": datetime.now().isoformat(timespec="seconds"),
+        # The timings are only comparable with the machine's load (it is shared).
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -254,7 +256,7 @@ def main() -> int:
     print(
         f"At {scale['memories']} memories: search p50 {scale['search_ms_p50']} ms, p95 "
         f"{scale['search_ms_p95']} ms; bulk insert {scale['bulk_insert_per_s']}/s; adding one "
-        f"live turn {scale['live_turn_add_ms']} ms"
+        f"live turn {scale['live_turn_add_ms']} ms (load average {result['machine']['load_avg']})"
     )
     return 0
 

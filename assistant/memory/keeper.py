@@ -119,8 +119,7 @@ class MemoryKeeper:
             return f"Here's what I remember about you. {said}", []
         topic = cmd.topic.strip()
         if topic in ("everything", "all", "me", "about me"):
-            for m in self.store.list(self.profile):
-                self.store.forget(m.id, self.profile)
+            self.store.forget_many([m.id for m in self.store.list(self.profile)], self.profile)
             return "Done. I've forgotten everything you told me.", ["*"]
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
         forgotten = self.store.forget_about(topic, self.profile)

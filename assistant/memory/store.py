@@ -12,6 +12,7 @@ exported in another. Each write is committed (WAL, synchronous=FULL) before the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -19,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +75,14 @@ def check_profile(name: str) -> str:
     return name
 
 
+def owner_token(profile: str) -> str:
+    """The word that marks a profile's rows in the keyword index (a hash: any name, one token).
+
+    A hash collision could only add candidates; every search also checks memories.profile.
+    """
+    return "p" + hashlib.sha1(profile.encode()).hexdigest()[:24]
+
+
 def _line(speaker: str, text: str) -> str:
     return f"{speaker}: {text}" if speaker else text
 
@@ -100,6 +110,8 @@ class MemoryStore:
         self._indexes: dict[str, VectorIndex] = {}
         self._speakers: dict[str, list[str]] = {}
         self._data_version = self._version()
+        self._pool: ThreadPoolExecutor | None = None
+        self._counts: dict[str, tuple[int, dict[str, int]]] = {}  # profile -> (size, word counts)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -111,6 +123,9 @@ class MemoryStore:
 
     def close(self) -> None:
         with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
             self._db.close()
 
     def __enter__(self) -> MemoryStore:
@@ -128,6 +143,7 @@ class MemoryStore:
         if version != self._data_version:
             self._indexes.clear()
             self._speakers.clear()
+            self._counts.clear()
             self._data_version = version
 
     def _index(self, profile: str) -> VectorIndex:
@@ -214,7 +230,11 @@ class MemoryStore:
                 touched.setdefault(thread, set()).add(cur.lastrowid)
                 ids.append(mid)
             self._reindex(profile, touched)
-            self._speakers.pop(profile, None)
+            # Extend the cached speaker list rather than drop it: listing a large profile's
+            # speakers scans all its rows, which would land on the next search of a live turn.
+            known = self._speakers.get(profile)
+            if known is not None:
+                known.extend(dict.fromkeys(r[3] for r in rows if r[3] and r[3] not in known))
         return ids
 
     def _thread_rows(self, profile: str, thread: str) -> list[tuple[Any, ...]]:
@@ -233,6 +253,7 @@ class MemoryStore:
         Neighbours' vectors are recomputed from stored line vectors, with no new embedding.
         """
         index = self._index(profile)
+        owner = owner_token(profile)
         for thread, new in touched.items():
             if thread:
                 rows = self._thread_rows(profile, thread)
@@ -281,12 +302,17 @@ class MemoryStore:
                 neighbours = "\n".join(
                     lines[j] for j in (i - 1, i + 1) if thread and 0 <= j < len(rows)
                 )
+                window = "\n".join(
+                    lines[j]
+                    for j in range(i - _CONTEXT_ROWS, i + _CONTEXT_ROWS + 1)
+                    if (thread or j == i) and 0 <= j < len(rows)
+                )
                 when = datetime.fromtimestamp(rows[i][3])
                 self._db.execute("DELETE FROM memories_fts WHERE rowid = ?", (n,))
                 self._db.execute(
-                    "INSERT INTO memories_fts (rowid, line, neighbours, date, profile) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (n, lines[i], neighbours, recall.date_text(when), profile),
+                    "INSERT INTO memories_fts (rowid, line, neighbours, window, date, owner) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (n, lines[i], neighbours, window, recall.date_text(when), owner),
                 )
                 self._db.execute("UPDATE memories SET vec = ? WHERE n = ?", (_blob(vec), n))
                 index.upsert(n, vec)
@@ -322,16 +348,36 @@ class MemoryStore:
 
     def forget(self, mid: str, profile: str | None = None) -> bool:
         """Erase a memory everywhere it is indexed; False if there is no such id (in profile)."""
-        with self._lock, self._write():
-            self._sync()
-            row = self._db.execute(
-                "SELECT n, profile FROM memories WHERE id = ?", (mid,)
-            ).fetchone()
-            if row is None or (profile is not None and row[1] != profile):
-                return False
-            self._delete_row(row[0], row[1])
+        return bool(self.forget_many([mid], profile))
+
+    def forget_many(self, ids: Iterable[str], profile: str | None = None) -> list[str]:
+        """Erase memories (of profile, if given) and scrub their words from disk; returns ids."""
+        gone = []
+        with self._lock:
+            with self._write():
+                self._sync()
+                for mid in ids:
+                    row = self._db.execute(
+                        "SELECT n, profile FROM memories WHERE id = ?", (mid,)
+                    ).fetchone()
+                    if row is None or (profile is not None and row[1] != profile):
+                        continue
+                    self._delete_row(row[0], row[1])
+                    gone.append(mid)
+            if gone:
+                self._scrub()
+        return gone
+
+    def _scrub(self) -> None:
+        """Rewrite the text indexes and checkpoint, so forgotten words are gone from the file.
+
+        FTS5 only marks deleted entries until its segments merge; 'optimize' merges them now, and
+        secure_delete zeroes the freed pages. This costs a moment on a big store, and forgetting
+        is rare.
+        """
+        for table in ("memories_fts", "threads_fts"):
+            self._db.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return True
 
     def _delete_row(self, n: int, profile: str) -> None:
         """Delete row n and rebuild what held its text: neighbours' index entries and vectors."""
@@ -360,14 +406,18 @@ class MemoryStore:
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in recall.STOPWORDS]
         if not words:
             return []
-        query = "line : (" + " AND ".join(f'"{w}"' for w in words) + ")"
+        query = (
+            f'owner : "{owner_token(profile)}" AND line : ('
+            + " AND ".join(f'"{w}"' for w in words)
+            + ")"
+        )
         with self._lock:
             rows = self._db.execute(
                 "SELECT m.id FROM memories_fts f JOIN memories m ON m.n = f.rowid "
-                "WHERE memories_fts MATCH ? AND f.profile = ?",
+                "WHERE memories_fts MATCH ? AND m.profile = ?",
                 (query, profile),
             ).fetchall()
-            return [r[0] for r in rows if self.forget(r[0], profile)]
+            return self.forget_many([r[0] for r in rows], profile)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -441,37 +491,34 @@ class MemoryStore:
         query = " ".join(query.split())
         if not query or k <= 0:
             return []
-        qvec = self.embedder.embed([query])[0]
         now = now or datetime.now()
         with self._lock:
             self._sync()
-            speakers = self._speaker_names(profile)
-            keywords = recall.keyword_query(query, drop=speakers)
-            bm25: dict[int, float] = {}
-            if keywords:
-                w = ", ".join(str(x) for x in recall.COLUMN_WEIGHTS)
-                bm25 = {
-                    n: -s
-                    for n, s in self._db.execute(
-                        f"SELECT rowid, bm25(memories_fts, {w}) FROM memories_fts "
-                        "WHERE memories_fts MATCH ? AND profile = ? "
-                        f"ORDER BY bm25(memories_fts, {w}) "
-                        f"LIMIT {recall.CANDIDATES}",
-                        ("{line neighbours date} : (" + keywords + ")", profile),
-                    )
-                }
-            cosine = self._index(profile).search(qvec, recall.CANDIDATES)
+            index = self._index(profile)
+            # The question's embedding and the dot products over every vector run on a worker
+            # thread while SQLite runs the keyword search here: onnxruntime, numpy and SQLite all
+            # release the GIL, so on two cores the two halves of a search overlap. The lock is
+            # held until both are done, so no write changes the index under the worker.
+            job = self._worker().submit(self._similarities, index, query)
+            try:
+                speakers = self._speaker_names(profile)
+                words = self._searchable(profile, recall.keywords(query, drop=speakers))
+                keywords = recall.or_query(words)
+                bm25 = self._keyword_scores(profile, keywords) if keywords else {}
+            finally:
+                sims = job.result()
+            cosine = index.top(sims, recall.CANDIDATES, also=bm25)
             scores = recall.fuse(bm25, cosine)
-            for n in [n for n in scores if n not in bm25 and cosine[n] < min_similarity]:
+            for n in [n for n in scores if n not in bm25 and cosine.get(n, 0.0) < min_similarity]:
                 del scores[n]
             if not scores:
                 return []
             meta = {
                 r[0]: r[1:]
                 for r in self._db.execute(
-                    f"SELECT n, speaker, at, thread, kind FROM memories WHERE n IN "
+                    f"SELECT n, speaker, at, thread, kind FROM memories WHERE profile = ? AND n IN "
                     f"({','.join('?' * len(scores))})",
-                    list(scores),
+                    [profile, *scores],
                 )
             }
             threads = self._thread_scores(profile, keywords) if keywords else {}
@@ -479,6 +526,9 @@ class MemoryStore:
             window = recall.time_window(query, now)
             span = (window[0].timestamp(), window[1].timestamp()) if window else None
             for n in list(scores):
+                if n not in meta:  # not this profile's (an owner-token collision): never shown
+                    del scores[n]
+                    continue
                 speaker, at, thread, kind = meta[n]
                 if kind not in kinds or (exclude_thread and thread == exclude_thread):
                     del scores[n]
@@ -501,6 +551,53 @@ class MemoryStore:
                 )
             }
             return [_scored(found[ns[n]], scores[n]) for n in best]
+
+    def _similarities(self, index: VectorIndex, query: str) -> np.ndarray:
+        return index.similarities(self.embedder.embed([query])[0])
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="memory-search")
+        return self._pool
+
+    def _searchable(self, profile: str, words: list[str]) -> list[str]:
+        """The words worth searching for, by how many of the profile's memories say each.
+
+        Counts are cached per profile and dropped once the profile grew or shrank by a tenth:
+        they only steer which words are searched, so slightly stale counts do no harm, and a
+        live turn's search then seldom pays for counting.
+        """
+        if len(words) <= 1:
+            return words
+        total = len(self._index(profile))
+        size, counts = self._counts.get(profile, (total, {}))
+        if abs(total - size) > size / 10:
+            size, counts = total, {}
+        self._counts[profile] = (size, counts)
+        owner = owner_token(profile)
+        for w in words:
+            if w not in counts:
+                counts[w] = self._db.execute(
+                    "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?",
+                    (f'owner : "{owner}" AND {{line date}} : "{w}"',),
+                ).fetchone()[0]
+        return recall.rarest(words, [counts[w] for w in words], total)
+
+    def _keyword_scores(self, profile: str, keywords: str) -> dict[int, float]:
+        """BM25 (higher is better) of the profile's best keyword matches."""
+        w = ", ".join(str(x) for x in recall.COLUMN_WEIGHTS)
+        match = (
+            f'owner : "{owner_token(profile)}" AND {{line neighbours window date}} : ({keywords})'
+        )
+        return {
+            n: -s
+            for n, s in self._db.execute(
+                f"SELECT rowid, bm25(memories_fts, {w}, 0) FROM memories_fts "
+                f"WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, {w}, 0) "
+                f"LIMIT {recall.CANDIDATES}",
+                (match,),
+            )
+        }
 
     def _thread_scores(self, profile: str, keywords: str) -> dict[str, float]:
         rows = self._db.execute(
@@ -543,8 +640,13 @@ class MemoryStore:
                 raise AssistantError(f"line {number} is not a memory: {e}") from None
             items.append(item)
         with self._lock:
-            known = {r[0] for r in self._db.execute("SELECT id FROM memories")}
-        fresh = [i for i in items if i["id"] not in known]
+            owners = dict(self._db.execute("SELECT id, profile FROM memories"))
+        # Skip what this profile already has (importing twice is harmless); an id that belongs
+        # to another profile gets a new one, so the two never share a row.
+        fresh = [i for i in items if owners.get(i["id"]) != profile]
+        for item in fresh:
+            if item["id"] in owners:
+                item["id"] = uuid.uuid4().hex[:12]
         self.add_many(fresh, profile)
         return len(fresh)
 
