@@ -183,6 +183,8 @@ class Engine:
     def warm_up(self) -> None:
         """Evaluate the stable prompt prefix (persona, pinned facts, history) ahead of need."""
         facts = self.memory.facts() if self.memory else []
+        if self.memory:
+            self.memory.recall("hello")  # loads the embedder and the vector index now, not mid-turn
         self.models.llm.warm_up(self._messages("Hi", facts, []))
 
     def _memory_command(self, user_text: str) -> str | None:
