@@ -53,7 +53,7 @@ class SentenceSplitter:
     least that many words, so the voice can start while the model is still writing.
     """
 
-    def __init__(self, first_clause_words: int = 0, max_chars: int = 250) -> None:
+    def __init__(self, first_clause_words: int = 0, max_chars: int = 200) -> None:
         self.first_clause_words = first_clause_words
         self.max_chars = max_chars
         self._buffer = ""
@@ -83,7 +83,8 @@ class SentenceSplitter:
                 if len(text[: match.start()].split()) >= self.first_clause_words:
                     return match.end()
         if len(text) > self.max_chars:
-            # A run-on without punctuation: cut at the last space so the voice keeps up.
+            # A run-on without punctuation: cut at the last space so the voice keeps up (and
+            # piper's memory, which grows with the length of one call, stays bounded).
             space = text.rfind(" ", 0, self.max_chars)
             return space if space > 0 else self.max_chars
         return None

@@ -59,7 +59,7 @@ def test_first_clause_is_cut_early_when_asked():
 
 def test_run_on_text_is_cut_at_a_space():
     out = split(["word " * 100])
-    assert len(out) >= 2 and all(len(x) <= 250 for x in out)
+    assert len(out) >= 2 and all(len(x) <= 200 for x in out)
     assert " ".join(out).split() == ["word"] * 100
 
 

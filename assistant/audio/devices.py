@@ -141,6 +141,16 @@ def _device_delay(reported: float, fallback: float) -> float:
     return reported if 0.0 <= reported <= _MAX_DELAY_S else fallback
 
 
+def _device_and_rate(sd: Any, device: str, kind: str) -> tuple[int | None, int]:
+    """The device index for a --input/--output-device value, and its native sample rate."""
+    index = find_device(device, kind)
+    try:
+        info = sd.query_devices(index, kind)
+    except (sd.PortAudioError, ValueError) as e:
+        raise _open_error("microphone" if kind == "input" else "speaker", device, e) from None
+    return index, int(info["default_samplerate"])
+
+
 class DeviceMicrophone:
     """Captures the microphone at its native rate and delivers 16 kHz mono frames.
 
@@ -155,12 +165,7 @@ class DeviceMicrophone:
     def __init__(self, device: str = "", clock: Clock | None = None) -> None:
         sd = _sd()
         self.clock = clock or WallClock()
-        index = find_device(device, "input")
-        try:
-            info = sd.query_devices(index, "input")
-        except (sd.PortAudioError, ValueError) as e:
-            raise _open_error("microphone", device, e) from None
-        self.rate = int(info["default_samplerate"])
+        index, self.rate = _device_and_rate(sd, device, "input")
         self._resampler = soxr.ResampleStream(self.rate, RATE, 1, dtype="float32")
         self._queue: queue.Queue[Frame | None] = queue.Queue()
         self._closed = threading.Event()
@@ -240,12 +245,7 @@ class DeviceSpeaker:
     def __init__(self, device: str = "", clock: Clock | None = None) -> None:
         sd = _sd()
         self.clock = clock or WallClock()
-        index = find_device(device, "output")
-        try:
-            info = sd.query_devices(index, "output")
-        except (sd.PortAudioError, ValueError) as e:
-            raise _open_error("speaker", device, e) from None
-        self.rate = int(info["default_samplerate"])
+        index, self.rate = _device_and_rate(sd, device, "output")
         self._lock = threading.Lock()
         self._chunks: list[np.ndarray] = []
         self._offset = 0
