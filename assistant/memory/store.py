@@ -518,8 +518,8 @@ class MemoryStore:
                 for r in self._db.execute(
                     # "+profile": look rows up by primary key; filtering through the profile
                     # index would walk every row of the profile (11 ms at 100k).
-                    f"SELECT n, speaker, at, thread, kind FROM memories WHERE +profile = ? AND n IN "
-                    f"({','.join('?' * len(scores))})",
+                    "SELECT n, speaker, at, thread, kind FROM memories "
+                    f"WHERE +profile = ? AND n IN ({','.join('?' * len(scores))})",
                     [profile, *scores],
                 )
             }
