@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 
-from assistant import prompt
 from assistant.config import Config
 from assistant.engine import Models
 from assistant.models import registry
@@ -23,8 +22,9 @@ def load_tts(config: Config) -> PiperSynthesizer:
 def load_models(config: Config, warm: bool = True) -> tuple[Models, float]:
     """Load VAD, STT, LLM and TTS (checking all files first); return them and the seconds taken.
 
-    Warm-up runs each model once so the first turn is as fast as later ones, and evaluates the
-    persona prompt so its KV cache is ready.
+    Warm-up runs speech-to-text and the voice once so the first turn is as fast as later ones.
+    The language model's prompt is warmed by Engine.warm_up, which knows the pinned facts and
+    history that belong in it (warming the bare persona here would be evaluated twice).
     """
     started = time.monotonic()
     paths = {role: registry.require(config, role) for role in ("vad", "stt", "llm", "tts")}
@@ -37,10 +37,6 @@ def load_models(config: Config, warm: bool = True) -> tuple[Models, float]:
     )
     if warm:
         models.stt.transcribe(np.zeros(16_000, np.float32))
-        system = prompt.system_prompt(config.persona)
-        models.llm.warm_up(
-            [{"role": "system", "content": system}, {"role": "user", "content": "Hi"}]
-        )
         for _ in models.tts.synthesize("Hello."):
             pass
         models.vad.reset()

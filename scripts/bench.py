@@ -716,7 +716,7 @@ def bench_llm(config: Any, prompts: list[str]) -> dict[str, Any]:
         # Cold: llama-cpp-python's prefix cache emptied, the whole prompt is evaluated.
         llm._llm.reset()
         cold = _timed_stream(llm, messages)
-        # Cached: as the engine runs after load_models' warm-up, only the user turn is new.
+        # Cached: as the engine runs after its prompt warm-up, only the user turn is new.
         llm._llm.reset()
         llm.warm_up(warm)
         cached = _timed_stream(llm, messages)
