@@ -46,6 +46,11 @@ def _audio_devices(p: argparse.ArgumentParser) -> None:
         "--input-device", help="microphone: index or part of a name (see: assistant devices)"
     )
     p.add_argument("--output-device", help="speaker: index or part of a name")
+    p.add_argument(
+        "--barge-in",
+        choices=("on", "off", "auto"),
+        help="talk over the assistant to stop it (default: auto, on only without echo)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +127,8 @@ def _config(args: argparse.Namespace) -> Config:
         config = override(config, "audio", input_device=args.input_device)
     if getattr(args, "output_device", None) is not None:
         config = override(config, "audio", output_device=args.output_device)
+    if getattr(args, "barge_in", None) is not None:
+        config = override(config, "audio", barge_in=args.barge_in)
     return config
 
 
@@ -224,6 +231,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
             engine = Engine(config, models, speaker, emit, _keeper(config, args))
+            engine.barge_in = config.audio.barge_in_on(file_input=not live)
             engine.warm_up()
             try:
                 engine.run(mic)

@@ -17,6 +17,9 @@ from assistant.errors import AssistantError
 EXAMPLE_FILE = Path(__file__).with_name("config.example.toml")
 
 
+BARGE_IN = ("auto", "on", "off")
+
+
 @dataclass(frozen=True)
 class AudioConfig:
     """Microphone and speaker selection."""
@@ -24,6 +27,25 @@ class AudioConfig:
     input_device: str = ""  # name (or part of it) or index; "" = system default
     output_device: str = ""
     echo_tail_ms: int = 250  # ignore the mic this long after playback ends (room echo)
+    barge_in: str = "auto"  # talk over it to stop it: "auto", "on" or "off" (see the example)
+    headphones: bool = False  # the mic cannot hear the speaker, so barge-in is safe
+
+    def __post_init__(self) -> None:
+        if self.barge_in not in BARGE_IN:
+            raise AssistantError(
+                f"[audio] barge_in must be one of {', '.join(BARGE_IN)}, not {self.barge_in!r}"
+            )
+
+    def barge_in_on(self, file_input: bool = False) -> bool:
+        """Whether talking over the assistant stops it, for this microphone.
+
+        "auto" turns it on only where the mic cannot hear the speaker: file input, headphones, or
+        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel); elsewhere the
+        assistant's own voice would interrupt itself, so it stays half-duplex.
+        """
+        if self.barge_in != "auto":
+            return self.barge_in == "on"
+        return file_input or self.headphones or "echo" in self.input_device.lower()
 
 
 @dataclass(frozen=True)
