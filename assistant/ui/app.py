@@ -1,0 +1,322 @@
+"""The desktop app: wires the window, tray, hotkey and control socket to a Session.
+
+`run()` is what `assistant` (no subcommand) calls. The window appears before any model is
+loaded; the Session loads them on its own thread and the window shows "Loading…" meanwhile.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from assistant import events as ev
+from assistant.config import Config
+from assistant.ui import theme as themes
+from assistant.ui.bridge import EventBridge
+from assistant.ui.hotkey import GlobalHotkey
+from assistant.ui.instance import ControlServer
+from assistant.ui.memory_panel import MemoryPanel
+from assistant.ui.session import Session, memory_path
+from assistant.ui.settings_panel import SettingsPanel
+from assistant.ui.state import Entry, State
+from assistant.ui.tray import Tray, app_icon
+from assistant.ui.window import MainWindow
+
+
+def _note(message: str) -> None:
+    print(f"assistant: {message}", file=sys.stderr, flush=True)
+
+
+class App(QObject):
+    """The running desktop app (one per user)."""
+
+    def __init__(
+        self,
+        base: Config,
+        config_path: Path,
+        profile: str,
+        events: IO[str] | None = None,
+        session_factory: Any = Session,
+        tray: bool = True,
+        hotkey: bool = True,
+    ) -> None:
+        super().__init__()
+        self.base = base  # the config file as written, before the profile's overrides
+        self.config_path = config_path
+        self.profile = profile
+        self.config = base.for_profile(profile)
+        self.session_factory = session_factory
+        self.talking = False  # the user asked to listen (Talk / hotkey / push-to-talk held)
+        self.muted = False
+        self.bridge = EventBridge()
+        self.sink: ev.Sink = (
+            ev.Fanout(self.bridge, ev.JsonLinesWriter(events)) if events else self.bridge
+        )
+        self.icon = app_icon()
+        self.window = MainWindow(self.config.persona.name, profile, self.icon)
+        self.window.set_push_to_talk(base.ui.activation == "push_to_talk")
+        self.theme_setting = base.ui.theme
+        self.apply_theme()
+        hints = QApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):
+            hints.colorSchemeChanged.connect(lambda _s: self.apply_theme())
+
+        self.memory = MemoryPanel(memory_path(self.config), profile)
+        self.window.add_tab(self.memory, "Memory")
+        self.settings = SettingsPanel(base, config_path, profile, self._profiles())
+        self.window.add_tab(self.settings, "Settings")
+        self.window.tabs.currentChanged.connect(self._tab_changed)
+        self.settings.saved.connect(self._settings_saved)
+
+        self.bridge.event.connect(self.window.on_event)
+        self.bridge.event.connect(self._on_event)
+        self.window.submitted.connect(self.submit)
+        self.window.talk_clicked.connect(self.toggle)
+        self.window.talk_pressed.connect(lambda: self.set_talking(True))
+        self.window.talk_released.connect(lambda: self.set_talking(False))
+        self.window.mute_toggled.connect(self.set_muted)
+
+        self.tray: Tray | None = None
+        if tray and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = Tray(self._profiles(), profile)
+            self.tray.toggle_window.connect(self.toggle_window)
+            self.tray.talk.connect(self.toggle)
+            self.tray.mute_toggled.connect(self.set_muted)
+            self.tray.profile_chosen.connect(self.switch_profile)
+            self.tray.quit_requested.connect(self.quit)
+            self.tray.show()
+            self.window.keep_in_tray = True
+        elif tray:
+            message = "no system tray here: the window stays open, and closing it quits"
+            _note(message)
+            self.window.conversation.entries.append(Entry("note", message, True, kind="info"))
+            self.window.view.changed(0)
+
+        self.hotkey = GlobalHotkey(self)
+        self.hotkey.pressed.connect(self._hotkey_down)
+        self.hotkey.released.connect(self._hotkey_up)
+        if hotkey:
+            self.start_hotkey(base.ui.hotkey)
+
+        self.server = ControlServer(
+            {
+                "show": self.window.show_and_raise,
+                "toggle": self.toggle,
+                "talk": lambda: self.set_talking(True),
+                "quit": self.quit,
+                "ping": lambda: None,
+            },
+            self,
+        )
+        self.session: Any = None
+        self._stopping: list[threading.Thread] = []
+
+    # -- start and stop ------------------------------------------------------------------------
+
+    def start(self, minimized: bool = False) -> None:
+        """Show the window (unless minimized to a tray), then start loading the models."""
+        if not self.server.listen():
+            _note(f"cannot listen on {self.server.path}: `assistant toggle` will not reach it")
+        if not (minimized and self.tray is not None):
+            self.window.show()
+        self._sync_tray()
+        # Loading starts once the event loop runs, so the first frame is painted first.
+        QTimer.singleShot(0, self._start_session)
+
+    def _start_session(self, models: Any = None) -> None:
+        self.window.tracker.ready = False
+        self.session = self.session_factory(
+            self.config, self.profile, self.sink, **({"models": models} if models else {})
+        )
+        self._apply_listening()
+        self.session.start()
+
+    def quit(self) -> None:
+        """Stop everything and leave the event loop."""
+        self.hotkey.stop()
+        self.server.close()
+        if self.session is not None:
+            self.session.stop(timeout=5)
+        for t in self._stopping:
+            t.join(5)
+        self.memory.close_store()
+        if self.tray is not None:
+            self.tray.hide()
+        self.window.quitting = True
+        self.window.close()
+        QApplication.quit()
+
+    # -- listening -----------------------------------------------------------------------------
+
+    def _apply_listening(self) -> None:
+        always = self.base.ui.activation == "always"
+        on = not self.muted and (always or self.talking)
+        if self.session is not None:
+            self.session.set_listening(on)
+        self._sync_tray()
+
+    def toggle(self) -> None:
+        """Start or stop listening (Talk, the hotkey, the tray, `assistant toggle`)."""
+        if self.base.ui.activation == "always":
+            self.set_muted(not self.muted)  # always listening: the toggle is the mute
+            return
+        if self.muted and not self.talking:
+            self.set_muted(False)  # asking to talk unmutes
+        self.set_talking(not self.talking)
+
+    def set_talking(self, on: bool) -> None:
+        self.talking = on
+        self._apply_listening()
+
+    def set_muted(self, on: bool) -> None:
+        if self.muted == on:
+            return
+        self.muted = on
+        self.window.set_muted(on)
+        if self.tray is not None:
+            self.tray.set_muted(on)
+        self._apply_listening()
+
+    def _hotkey_down(self) -> None:
+        if self.base.ui.activation == "push_to_talk":
+            self.set_talking(True)
+        else:
+            self.toggle()
+
+    def _hotkey_up(self) -> None:
+        if self.base.ui.activation == "push_to_talk":
+            self.set_talking(False)
+
+    def start_hotkey(self, sequence: str) -> None:
+        try:
+            self.hotkey.start(sequence)
+        except (RuntimeError, ValueError) as e:
+            _note(f"hotkey {sequence} is off ({e}); bind `assistant toggle` to a key instead")
+
+    # -- events and panels ---------------------------------------------------------------------
+
+    def submit(self, text: str) -> None:
+        if self.session is not None:
+            self.session.submit(text)
+
+    def _on_event(self, event: ev.Event) -> None:
+        self._sync_tray()
+        if isinstance(event, ev.Turn) and self.window.tabs.currentWidget() is self.memory:
+            self.memory.refresh()
+
+    def _sync_tray(self) -> None:
+        if self.tray is not None:
+            self.tray.set_state(self.window.state, self.window.tracker.listening)
+            self.tray.set_window_visible(self.window.isVisible())
+
+    def toggle_window(self) -> None:
+        if self.window.isVisible() and not self.window.isMinimized():
+            self.window.hide()
+        else:
+            self.window.show_and_raise()
+        self._sync_tray()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.window.tabs.currentWidget() is self.memory:
+            self.memory.refresh()
+
+    def _profiles(self) -> list[str]:
+        return sorted({"default", self.profile, *self.base.profiles})
+
+    def switch_profile(self, profile: str) -> None:
+        """Talk as another profile: its own memories, persona and voice; a fresh conversation."""
+        if profile == self.profile:
+            return
+        old_config = self.config
+        self.profile = profile
+        self.config = self.base.for_profile(profile)
+        self.window.set_profile(profile, self.config.persona.name)
+        self.window.conversation.entries.clear()
+        self.window.view.changed(-1)
+        self.memory.set_profile(profile, memory_path(self.config))
+        if self.tray is not None:
+            self.tray.set_profiles(self._profiles(), profile)
+        self._restart(old_config)
+
+    def _restart(self, old_config: Config) -> None:
+        """Replace the session; loaded models are kept when the new config uses the same ones."""
+        old = self.session
+        same = all(
+            getattr(old_config, s) == getattr(self.config, s) for s in ("vad", "stt", "llm", "tts")
+        )
+        models = old.models if old is not None and same else None
+        if old is not None:
+            # Stopping waits for a reply in progress: not on the GUI thread.
+            t = threading.Thread(target=old.stop, name="assistant-stop", daemon=True)
+            t.start()
+            self._stopping.append(t)
+        self.window.tracker.ready = False
+        self.window.tracker.busy = None
+        self.window.refresh()
+        self._start_session(models)
+
+    def _settings_saved(self, config: Config, changes: dict[str, dict[str, Any]]) -> None:
+        old_config = self.config
+        self.base = config
+        ui = changes.get("ui", {})
+        if "theme" in ui:
+            self.theme_setting = config.ui.theme
+            self.apply_theme()
+        if "activation" in ui:
+            self.window.set_push_to_talk(config.ui.activation == "push_to_talk")
+            self.talking = False
+            self._apply_listening()
+        if "hotkey" in ui:
+            self.start_hotkey(config.ui.hotkey)
+        if "profile" in ui and ui["profile"] != self.profile:
+            self.switch_profile(ui["profile"])
+            return
+        self.config = config.for_profile(self.profile)
+        engine_sections = {"tts", "stt", "llm", "audio"}
+        if engine_sections & set(changes):
+            self._restart(old_config)
+
+    def apply_theme(self) -> None:
+        app = QApplication.instance()
+        theme = themes.pick(self.theme_setting)
+        themes.apply(app, theme)
+        self.window.apply_theme(theme)
+
+
+def run(
+    base: Config,
+    config_path: Path,
+    profile: str,
+    events_path: Path | None = None,
+    minimized: bool = False,
+) -> int:
+    """Run the desktop app until it quits; returns the exit code."""
+    from assistant.ui import ipc
+
+    if ipc.send("show") is not None:
+        print("assistant is already running; its window was brought forward")
+        return 0
+    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "assistant"])
+    qt_app.setApplicationName("assistant")
+    qt_app.setApplicationDisplayName("Assistant")
+    qt_app.setDesktopFileName("assistant")
+    qt_app.setQuitOnLastWindowClosed(False)
+    events = open(events_path, "a", encoding="utf-8") if events_path else None
+    try:
+        app = App(base, config_path, profile, events)
+        qt_app.setWindowIcon(app.icon)
+        if app.tray is None:
+            qt_app.setQuitOnLastWindowClosed(True)
+            qt_app.lastWindowClosed.connect(app.quit)
+        app.start(minimized)
+        return qt_app.exec()
+    finally:
+        if events:
+            events.close()
+
+

@@ -1,0 +1,182 @@
+"""The engine's owner for the desktop app: loads models off the GUI thread and runs the engine.
+
+Qt-free. The window talks to a Session (submit typed text, switch listening on and off, stop) and
+observes it only through engine events, which the Session's `emit` receives on its own thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from assistant import events as ev
+from assistant.config import Config
+from assistant.errors import AssistantError
+
+
+def _load_models(config: Config) -> Any:
+    from assistant.loader import load_models
+
+    models, _ = load_models(config)
+    return models
+
+
+def _open_mic(config: Config) -> Any:
+    from assistant.audio.devices import DeviceMicrophone
+
+    return DeviceMicrophone(config.audio.input_device)
+
+
+def _open_speaker(config: Config, clock: Any) -> Any:
+    from assistant.audio.devices import DeviceSpeaker
+
+    return DeviceSpeaker(config.audio.output_device, clock=clock)
+
+
+def _keeper(config: Config, profile: str) -> Any:
+    if not config.memory.enabled:
+        return None
+    from assistant.memory.keeper import MemoryKeeper
+    from assistant.memory.store import MemoryStore
+
+    return MemoryKeeper(MemoryStore(memory_path(config)), profile, config.memory, config.persona.name)
+
+
+def memory_path(config: Config):
+    """The memory database file of this config (the same rule as the command line's)."""
+    from pathlib import Path
+
+    from assistant.paths import data_dir
+
+    return (
+        Path(config.memory.file).expanduser()
+        if config.memory.file
+        else data_dir() / "memory.sqlite3"
+    )
+
+
+class Session:
+    """One running conversation: a background thread that loads the models, then runs the engine.
+
+    Commands given before the engine exists (typed text, listening on/off) are kept and applied
+    as soon as it does, so the window is usable from its first frame.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        profile: str,
+        emit: ev.Sink,
+        *,
+        load_models: Callable[[Config], Any] = _load_models,
+        open_mic: Callable[[Config], Any] | None = _open_mic,
+        open_speaker: Callable[[Config, Any], Any] | None = _open_speaker,
+        keeper: Callable[[Config, str], Any] = _keeper,
+        models: Any = None,
+    ) -> None:
+        self.config = config
+        self.profile = profile
+        self.emit = emit
+        self._load_models = load_models
+        self._open_mic = open_mic
+        self._open_speaker = open_speaker
+        self._keeper = keeper
+        self.models = models  # reused when given (a profile switch keeps the loaded models)
+        self.engine: Any = None
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self._listening = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    # -- commands (any thread) -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start loading in the background; returns at once."""
+        self._thread = threading.Thread(target=self._run, name="assistant-engine", daemon=True)
+        self._thread.start()
+
+    def submit(self, text: str) -> None:
+        """Answer typed text like a spoken turn (queued until the engine is ready)."""
+        with self._lock:
+            if self.engine is None:
+                self._pending.append(text)
+                return
+            engine = self.engine
+        engine.submit(text)
+
+    def set_listening(self, on: bool) -> None:
+        """Hear the microphone (True) or ignore it (False)."""
+        with self._lock:
+            self._listening = on
+            engine = self.engine
+        if engine is not None:
+            engine.set_listening(on)
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the engine and wait (up to timeout) for its thread to end."""
+        with self._lock:
+            self._stopping = True
+            engine = self.engine
+        if engine is not None:
+            engine.stop()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- the engine thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        from assistant.engine import Engine
+
+        mic = speaker = None
+        try:
+            started = time.monotonic()
+            if self.models is None:
+                self.models = self._load_models(self.config)
+            if self._open_mic is not None:
+                try:
+                    mic = self._open_mic(self.config)
+                except AssistantError as e:  # typing still works without a microphone
+                    self.emit(ev.Error(f"no microphone: {e}"))
+            if self._open_speaker is not None:
+                try:
+                    clock = mic.clock if mic is not None else None
+                    speaker = self._open_speaker(self.config, clock)
+                except AssistantError as e:  # replies are still shown without a speaker
+                    self.emit(ev.Error(f"no speaker: {e}"))
+            engine = Engine(
+                self.config, self.models, speaker, self.emit, self._keeper(self.config, self.profile)
+            )
+            engine.warm_up()
+            with self._lock:
+                if self._stopping:
+                    return
+                self.engine = engine
+                pending, self._pending = self._pending, []
+                listening = self._listening
+            engine.set_listening(listening)
+            for text in pending:
+                engine.submit(text)
+            self.emit(ev.Ready(round((time.monotonic() - started) * 1000, 1)))
+            engine.run(mic)
+        except AssistantError as e:
+            self.emit(ev.Error(str(e)))
+        except Exception as e:  # the window must say what went wrong, not die silently
+            self.emit(ev.Error(f"the assistant stopped: {type(e).__name__}: {e}"))
+        finally:
+            for device in (mic, speaker):
+                if device is not None:
+                    try:
+                        device.close()
+                    except Exception:
+                        pass
