@@ -301,7 +301,8 @@ def run(
     if ipc.send("show") is not None:
         print("assistant is already running; its window was brought forward")
         return 0
-    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "assistant"])
+    # argv[0] names the X11 window class ("assistant"), which the .desktop file's StartupWMClass matches.
+    qt_app = QApplication.instance() or QApplication(["assistant"])
     qt_app.setApplicationName("assistant")
     qt_app.setApplicationDisplayName("Assistant")
     qt_app.setDesktopFileName("assistant")

@@ -136,10 +136,10 @@ class Session:
     # -- the engine thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        from assistant.engine import Engine
-
         mic = speaker = None
         try:
+            from assistant.engine import Engine
+
             started = time.monotonic()
             if self.models is None:
                 self.models = self._load_models(self.config)
