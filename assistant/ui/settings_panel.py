@@ -123,7 +123,7 @@ class SettingsPanel(QWidget):
         box.addLayout(form)
         box.addStretch(1)
         row = QHBoxLayout()
-        self.status = QLabel(f"Saved to {path}")
+        self.status = QLabel(f"Settings file: {path}")
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         self.save_button = QPushButton("Save")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from assistant.ui.state import State
+
+
+# Style sheets take an image by file name; the package data is a plain file in any normal install.
+_CHEVRON = str(resources.files("assistant.ui").joinpath("data/chevron.svg"))
 
 
 @dataclass(frozen=True)
@@ -134,17 +139,26 @@ def style_sheet(t: Theme) -> str:
         padding: 7px 14px; }}
     QPushButton:hover {{ border: 1px solid {t.accent}; }}
     QPushButton:checked {{ background: {t.border}; }}
-    QPushButton#talk {{ background: {t.accent}; color: {t.on_accent}; border: none;
-        font-weight: 600; padding: 7px 18px; }}
+    QPushButton#talk {{ background: {t.accent}; color: {t.on_accent}; border: 1px solid {t.accent};
+        border-radius: 16px; font-weight: 600; padding: 7px 18px; }}
+    QPushButton#talk:checked {{ border: 1px solid {t.states[State.LISTENING]}; }}
     QPushButton#talk:checked {{ background: {t.states[State.LISTENING]}; }}
     QPushButton#mute:checked {{ background: {t.states[State.ERROR]}; color: {t.on_accent};
-        border: none; }}
+        border: 1px solid {t.states[State.ERROR]}; border-radius: 16px; }}
     QTabWidget::pane {{ border: none; }}
     QTabBar::tab {{ background: transparent; color: {t.muted}; padding: 6px 14px;
         border: none; border-bottom: 2px solid transparent; }}
     QTabBar::tab:selected {{ color: {t.text}; border-bottom: 2px solid {t.accent}; }}
-    QListWidget, QTreeWidget {{ background: {t.surface}; border: 1px solid {t.border};
+    QListWidget {{ background: {t.surface}; border: 1px solid {t.border};
         border-radius: 10px; padding: 4px; }}
-    QComboBox, QKeySequenceEdit {{ background: {t.surface}; border: 1px solid {t.border};
+    QListWidget::item {{ padding: 8px 6px; border-bottom: 1px solid {t.border}; }}
+    QListWidget::item:selected {{ background: {t.accent}; color: {t.on_accent};
+        border-radius: 6px; }}
+    QComboBox {{ background: {t.surface}; border: 1px solid {t.border};
         border-radius: 8px; padding: 4px 8px; }}
+    QComboBox::drop-down {{ border: none; width: 24px; }}
+    QComboBox::down-arrow {{ image: url({_CHEVRON}); width: 12px; height: 12px; }}
+    QComboBox QAbstractItemView {{ background: {t.surface}; border: 1px solid {t.border};
+        selection-background-color: {t.accent}; selection-color: {t.on_accent}; }}
+    QKeySequenceEdit QLineEdit {{ border-radius: 8px; padding: 4px 8px; }}
     """

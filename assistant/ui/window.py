@@ -141,6 +141,7 @@ class ConversationView(QScrollArea):
         )
         self.empty.setObjectName("muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setContentsMargins(0, 48, 0, 0)
         self.column.insertWidget(0, self.empty)
         self.verticalScrollBar().rangeChanged.connect(self._follow)
         self._at_bottom = True
