@@ -102,10 +102,11 @@ class SettingsPanel(QWidget):
             config.llm.model,
             editable=True,
         )
-        self.mic = _combo([("System default", ""), *_devices("input")], config.audio.input_device)
-        self.speaker = _combo(
-            [("System default", ""), *_devices("output")], config.audio.output_device
-        )
+        # Devices are listed when the panel is first shown: asking the sound server takes time
+        # that the window's first frame should not wait for.
+        self.mic = _combo([("System default", "")], config.audio.input_device)
+        self.speaker = _combo([("System default", "")], config.audio.output_device)
+        self._devices_listed = False
         self.hotkey = QKeySequenceEdit(QKeySequence(config.ui.hotkey))
         self.activation = _combo(
             [(ACTIVATION_LABELS[a], a) for a in ACTIVATIONS], config.ui.activation
@@ -131,6 +132,22 @@ class SettingsPanel(QWidget):
         row.addWidget(self.save_button)
         box.addLayout(row)
         self.save_button.clicked.connect(self.save)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.list_devices()
+
+    def list_devices(self) -> None:
+        """Offer the sound server's microphones and speakers (once)."""
+        if self._devices_listed:
+            return
+        self._devices_listed = True
+        for box, kind in ((self.mic, "input"), (self.speaker, "output")):
+            current = _value(box)
+            for label, value in _devices(kind):
+                if box.findData(value) < 0:
+                    box.addItem(label, value)
+            box.setCurrentIndex(max(0, box.findData(current)))
 
     def changes(self) -> dict[str, dict[str, Any]]:
         """The options whose values differ from the current config."""
