@@ -105,7 +105,11 @@ class MemoryPanel(QWidget):
     # -- actions -------------------------------------------------------------------------------
 
     def set_profile(self, profile: str, path: Path | None = None) -> None:
+        """Show another profile's memories (a fresh list: the search is cleared)."""
         self.profile = profile
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         if path is not None and path != self.path:
             self.path = path
             store, self._store = self._store, None
