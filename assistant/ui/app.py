@@ -137,14 +137,16 @@ class App(QObject):
         self.session.start()
 
     def quit(self) -> None:
-        """Stop everything and leave the event loop."""
-        self.hotkey.stop()
-        self.server.close()
+        """Stop everything and leave the event loop (a failing step never keeps the app alive)."""
+        steps = [self.hotkey.stop, self.server.close]
         if self.session is not None:
-            self.session.stop(timeout=5)
-        for t in self._stopping:
-            t.join(5)
-        self.memory.close_store()
+            steps.append(lambda: self.session.stop(timeout=5))
+        steps += [lambda: [t.join(5) for t in self._stopping], self.memory.close_store]
+        for step in steps:
+            try:
+                step()
+            except Exception as e:
+                _note(f"while quitting: {type(e).__name__}: {e}")
         if self.tray is not None:
             self.tray.hide()
         self.window.quitting = True
@@ -304,7 +306,6 @@ def run(
     # argv[0] names the X11 window class ("assistant"), which the .desktop file's StartupWMClass matches.
     qt_app = QApplication.instance() or QApplication(["assistant"])
     qt_app.setApplicationName("assistant")
-    qt_app.setApplicationDisplayName("Assistant")
     qt_app.setDesktopFileName("assistant")
     qt_app.setQuitOnLastWindowClosed(False)
     events = open(events_path, "a", encoding="utf-8") if events_path else None
