@@ -132,7 +132,9 @@ class UiConfig:
                 f"[ui] activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}"
             )
         if self.theme not in THEMES:
-            raise AssistantError(f"[ui] theme must be one of {', '.join(THEMES)}, not {self.theme!r}")
+            raise AssistantError(
+                f"[ui] theme must be one of {', '.join(THEMES)}, not {self.theme!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def test_the_core_loads_without_qt():
         "import sys\n"
         "import assistant.cli, assistant.engine, assistant.loader\n"
         + "".join(f"import assistant.ui.{m}\n" for m in QT_FREE_UI)
-        + "bad = [m for m in sys.modules if m.split('.')[0] in %r]\n" % (QT,)
+        + f"bad = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\n"
         + "assert not bad, bad\n"
     )
     result = subprocess.run(

@@ -1,4 +1,4 @@
-"""The Session: models load off the caller's thread; typed text before and after loading is answered."""
+"""The Session: models load off the caller's thread; typed text is answered before and after."""
 
 from __future__ import annotations
 
@@ -49,7 +49,12 @@ def test_typed_text_is_answered_before_and_after_loading():
         return fake_models(["Hello there.", "Fine, thanks."])
 
     s = Session(
-        Config(), "default", rec, load_models=slow_load, open_mic=None, open_speaker=None,
+        Config(),
+        "default",
+        rec,
+        load_models=slow_load,
+        open_mic=None,
+        open_speaker=None,
         keeper=lambda c, p: None,
     )
     s.start()

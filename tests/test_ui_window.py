@@ -231,8 +231,14 @@ def app(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     FakeSession.made = []
-    a = App(Config(), tmp_path / "config.toml", "default", session_factory=FakeSession, tray=False,
-            hotkey=False)
+    a = App(
+        Config(),
+        tmp_path / "config.toml",
+        "default",
+        session_factory=FakeSession,
+        tray=False,
+        hotkey=False,
+    )
     qtbot.addWidget(a.window)
     started = time.monotonic()
     a.start()
@@ -296,8 +302,14 @@ def test_always_listening_mode(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     config = Config()
     config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, activation="always"))
-    a = App(config, tmp_path / "c.toml", "default", session_factory=FakeSession, tray=False,
-            hotkey=False)
+    a = App(
+        config,
+        tmp_path / "c.toml",
+        "default",
+        session_factory=FakeSession,
+        tray=False,
+        hotkey=False,
+    )
     qtbot.addWidget(a.window)
     a.start()
     qtbot.waitUntil(lambda: FakeSession.made and FakeSession.made[-1].config is a.config)

@@ -41,8 +41,21 @@ def xserver(tmp_path_factory):
     env = {**os.environ, "DISPLAY": exported["DISPLAY"]}
     env.pop("WAYLAND_DISPLAY", None)
     tray = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "120",
-         "--height", "24", "--SetDockType", "true"],
+        [
+            "trayer",
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "pixel",
+            "--width",
+            "120",
+            "--height",
+            "24",
+            "--SetDockType",
+            "true",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -182,12 +195,14 @@ def test_window_tray_hotkey_toggle_and_single_instance(app_env, tmp_path):
         wait_for(lambda: events.listening()[-1:] == [False], 10, "not listening after the hotkey")
 
         # `assistant toggle`, as bound in a desktop's keyboard settings.
-        r = subprocess.run([*ASSISTANT, "toggle"], env=env, cwd=ROOT, capture_output=True,
-                           text=True, timeout=30)
+        r = subprocess.run(
+            [*ASSISTANT, "toggle"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=30
+        )
         assert r.returncode == 0, r.stderr
         wait_for(lambda: events.listening()[-1:] == [True], 10, "listening after toggle")
-        r = subprocess.run([*ASSISTANT, "toggle"], env=env, cwd=ROOT, capture_output=True,
-                           text=True, timeout=30)
+        r = subprocess.run(
+            [*ASSISTANT, "toggle"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=30
+        )
         wait_for(lambda: events.listening()[-1:] == [False], 10, "not listening after toggle")
 
         # A click on the tray icon hides the window (the app stays in the tray) ...

@@ -6,6 +6,7 @@ loaded; the Session loads them on its own thread and the window shows "Loadingâ€
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from pathlib import Path
@@ -23,7 +24,7 @@ from assistant.ui.instance import ControlServer
 from assistant.ui.memory_panel import MemoryPanel
 from assistant.ui.session import Session, memory_path
 from assistant.ui.settings_panel import SettingsPanel
-from assistant.ui.state import Entry, State
+from assistant.ui.state import Entry
 from assistant.ui.tray import Tray, app_icon
 from assistant.ui.window import MainWindow
 
@@ -303,13 +304,15 @@ def run(
     if ipc.send("show") is not None:
         print("assistant is already running; its window was brought forward")
         return 0
-    # argv[0] names the X11 window class ("assistant"), which the .desktop file's StartupWMClass matches.
+    # argv[0] names the X11 window class: "assistant", as the .desktop file's StartupWMClass says.
     qt_app = QApplication.instance() or QApplication(["assistant"])
     qt_app.setApplicationName("assistant")
     qt_app.setDesktopFileName("assistant")
     qt_app.setQuitOnLastWindowClosed(False)
-    events = open(events_path, "a", encoding="utf-8") if events_path else None
-    try:
+    with contextlib.ExitStack() as stack:
+        events = (
+            stack.enter_context(open(events_path, "a", encoding="utf-8")) if events_path else None
+        )
         app = App(base, config_path, profile, events)
         qt_app.setWindowIcon(app.icon)
         if app.tray is None:
@@ -317,8 +320,3 @@ def run(
             qt_app.lastWindowClosed.connect(app.quit)
         app.start(minimized)
         return qt_app.exec()
-    finally:
-        if events:
-            events.close()
-
-

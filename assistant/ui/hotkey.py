@@ -32,7 +32,7 @@ _NAMED = {
 
 
 def to_pynput(sequence: str) -> str:
-    """A Qt-style key sequence ("Ctrl+Alt+Space") in pynput's hotkey syntax ("<ctrl>+<alt>+<space>")."""
+    """A Qt-style key sequence ("Ctrl+Alt+Space") in pynput's syntax ("<ctrl>+<alt>+<space>")."""
     parts = [p.strip() for p in sequence.split("+") if p.strip()]
     if not parts:
         raise ValueError("empty hotkey")

@@ -36,7 +36,9 @@ class MemoryPanel(QWidget):
 
     loaded = Signal()  # the list shows a fresh result (for tests and the status line)
 
-    def __init__(self, path: Path, profile: str, store_factory: Callable[[Path], Any] | None = None):
+    def __init__(
+        self, path: Path, profile: str, store_factory: Callable[[Path], Any] | None = None
+    ):
         super().__init__()
         self.setObjectName("page")
         self.path = path

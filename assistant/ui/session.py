@@ -6,6 +6,7 @@ observes it only through engine events, which the Session's `emit` receives on i
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -41,7 +42,9 @@ def _keeper(config: Config, profile: str) -> Any:
     from assistant.memory.keeper import MemoryKeeper
     from assistant.memory.store import MemoryStore
 
-    return MemoryKeeper(MemoryStore(memory_path(config)), profile, config.memory, config.persona.name)
+    return MemoryKeeper(
+        MemoryStore(memory_path(config)), profile, config.memory, config.persona.name
+    )
 
 
 def memory_path(config: Config):
@@ -155,7 +158,11 @@ class Session:
                 except AssistantError as e:  # replies are still shown without a speaker
                     self.emit(ev.Error(f"no speaker: {e}"))
             engine = Engine(
-                self.config, self.models, speaker, self.emit, self._keeper(self.config, self.profile)
+                self.config,
+                self.models,
+                speaker,
+                self.emit,
+                self._keeper(self.config, self.profile),
             )
             engine.warm_up()
             with self._lock:
@@ -176,7 +183,5 @@ class Session:
         finally:
             for device in (mic, speaker):
                 if device is not None:
-                    try:
+                    with contextlib.suppress(Exception):  # closing must not hide the real error
                         device.close()
-                    except Exception:
-                        pass

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 
 from assistant.ui.state import State
 
-
 # Style sheets take an image by file name; the package data is a plain file in any normal install.
 _CHEVRON = str(resources.files("assistant.ui").joinpath("data/chevron.svg"))
 

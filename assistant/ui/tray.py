@@ -1,4 +1,4 @@
-"""The tray icon: shows the state; its menu shows/hides the window, talks, mutes, switches profile."""
+"""The tray icon: shows the state; its menu shows the window, talks, mutes and switches profile."""
 
 from __future__ import annotations
 

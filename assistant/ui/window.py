@@ -137,7 +137,8 @@ class ConversationView(QScrollArea):
         self.setWidget(inner)
         self.bubbles: list[Bubble] = []
         self.empty = QLabel(
-            "Press Talk (or your hotkey) and speak, or type below.\nEverything stays on this computer."
+            "Press Talk (or your hotkey) and speak, or type below.\n"
+            "Everything stays on this computer."
         )
         self.empty.setObjectName("muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
