@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # render this checkout's window
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
