@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 QT = ("PySide6", "PySide2", "PyQt5", "PyQt6", "shiboken6", "qtpy", "pytestqt")
-QT_FREE_UI = ("state", "session", "ipc", "settings_file", "desktop")
+QT_FREE_UI = ("state", "session", "ipc", "settings_file", "desktop", "portal")
 
 
 def qt_imports(path: Path) -> list[str]:

@@ -101,6 +101,9 @@ class App(QObject):
         self.hotkey = GlobalHotkey(self)
         self.hotkey.pressed.connect(self._hotkey_down)
         self.hotkey.released.connect(self._hotkey_up)
+        self.hotkey.failed.connect(
+            lambda why: _note(f"no global hotkey ({why}); bind `assistant toggle` to a key instead")
+        )
         if hotkey:
             self.start_hotkey(base.ui.hotkey)
 

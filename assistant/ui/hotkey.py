@@ -1,14 +1,16 @@
-"""The global hotkey (X11): press to talk; for push-to-talk also its release.
+"""The global hotkey: press to talk; for push-to-talk also its release.
 
-Uses pynput's keyboard listener (XRecord on X11), which sees keys pressed in any window without
-taking them away from it. Native Wayland offers no such thing to applications: there the user
-binds `assistant toggle` in the desktop's keyboard settings (the app says so).
+On X11, pynput's keyboard listener (XRecord) sees keys pressed in any window without taking them
+away from it. Wayland lets no app watch the keyboard: there the xdg-desktop-portal GlobalShortcuts
+interface binds the shortcut (the desktop asks the user once); where the portal lacks it, the app
+says so and the user binds `assistant toggle` in the desktop's keyboard settings.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -50,12 +52,17 @@ def to_pynput(sequence: str) -> str:
     return "+".join(out)
 
 
+def on_wayland() -> bool:
+    """Whether this is a Wayland session (where only the portal can bind a global shortcut)."""
+    return bool(os.environ.get("WAYLAND_DISPLAY")) or os.environ.get("XDG_SESSION_TYPE") == (
+        "wayland"
+    )
+
+
 def unavailable_reason() -> str | None:
     """Why a global hotkey cannot work here, or None when it can."""
-    if os.environ.get("WAYLAND_DISPLAY") and os.environ.get("XDG_SESSION_TYPE") == "wayland":
-        return "global hotkeys are not available to apps on Wayland"
-    if not os.environ.get("DISPLAY"):
-        return "there is no X display"
+    if not on_wayland() and not os.environ.get("DISPLAY"):
+        return "there is no display"
     return None
 
 
@@ -67,10 +74,12 @@ class GlobalHotkey(QObject):
 
     pressed = Signal()
     released = Signal()
+    failed = Signal(str)  # the portal route failed later, on its own thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._listener: Any = None
+        self._portal: Any = None
         self.sequence = ""
 
     def start(self, sequence: str) -> None:
@@ -79,6 +88,9 @@ class GlobalHotkey(QObject):
         reason = unavailable_reason()
         if reason:
             raise RuntimeError(reason)
+        if on_wayland():
+            self._start_portal(sequence)
+            return
         spec = to_pynput(sequence)
         try:
             from pynput import keyboard
@@ -104,6 +116,21 @@ class GlobalHotkey(QObject):
         self._listener = listener
         self.sequence = sequence
 
+    def _start_portal(self, sequence: str) -> None:
+        from assistant.ui.portal import PortalError, PortalShortcut
+
+        portal = PortalShortcut(self.pressed.emit, self.released.emit)
+        self._portal = portal
+        self.sequence = sequence
+
+        def bind() -> None:  # waits for the user's consent: never on the GUI thread
+            try:
+                portal.start(sequence)
+            except PortalError as e:
+                self.failed.emit(str(e))
+
+        threading.Thread(target=bind, name="assistant-portal-bind", daemon=True).start()
+
     def _down(self) -> None:
         if not self._active:
             self._active = True
@@ -113,3 +140,6 @@ class GlobalHotkey(QObject):
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
+        if self._portal is not None:
+            self._portal.stop()
+            self._portal = None
