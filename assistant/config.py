@@ -113,7 +113,7 @@ class MemoryConfig:
     min_similarity: float = 0.3  # a memory found only by meaning must be at least this similar
 
 
-ACTIVATIONS = ("hotkey", "push_to_talk", "always")
+ACTIVATIONS = ("hotkey", "push_to_talk", "always", "wake_word")
 THEMES = ("system", "light", "dark")
 
 
@@ -121,10 +121,11 @@ THEMES = ("system", "light", "dark")
 class UiConfig:
     """The desktop app: how talking starts, the hotkey, the look, the profile it opens with."""
 
-    activation: str = "hotkey"  # "hotkey" (press to talk, again to stop), "push_to_talk", "always"
+    activation: str = "hotkey"  # how talking starts: one of ACTIVATIONS (see the example file)
     hotkey: str = "Ctrl+Alt+Space"
     theme: str = "system"  # "system" follows the desktop; "light" or "dark"
     profile: str = "default"  # the profile the window opens with (--profile overrides it)
+    wake_word: str = "hey_jarvis"  # for activation = "wake_word": a pyopen-wakeword model
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:

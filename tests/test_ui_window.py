@@ -312,7 +312,7 @@ def test_always_listening_mode(qtbot, tmp_path, monkeypatch):
     )
     qtbot.addWidget(a.window)
     a.start()
-    qtbot.waitUntil(lambda: FakeSession.made and FakeSession.made[-1].config is a.config)
+    qtbot.waitUntil(lambda: bool(FakeSession.made) and FakeSession.made[-1].config is a.config)
     session = FakeSession.made[-1]
     assert session.listening
     a.toggle()  # in this mode the toggle mutes
@@ -324,3 +324,39 @@ def test_always_listening_mode(qtbot, tmp_path, monkeypatch):
 def test_window_opens_fast(app):
     # The window is shown before any model loads; 1.5 s is the budget on a desktop.
     assert app.shown_after < 1.5, app.shown_after
+
+
+def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
+    import dataclasses
+
+    from assistant.ui.app import App
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    config = Config()
+    config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, activation="wake_word"))
+    made = []
+
+    def factory(config, profile, emit, models=None, wrap_mic=None):
+        made.append(wrap_mic)
+        return FakeSession(config, profile, emit, models)
+
+    a = App(
+        config, tmp_path / "c.toml", "default", session_factory=factory, tray=False, hotkey=False
+    )
+    qtbot.addWidget(a.window)
+    a.start()
+    qtbot.waitUntil(lambda: bool(made))
+    assert made[0] is not None  # the microphone gets a wake-word detector
+    session = FakeSession.made[-1]
+    assert not session.listening
+    a.wake.heard.emit()  # as the detector's thread does
+    qtbot.waitUntil(lambda: session.listening)
+    a.window.on_event(ev.SpeechStarted(1.0))
+    a.bridge(ev.Turn("what time is it", "Nine.", False, {}))
+    qtbot.waitUntil(lambda: not session.listening)  # one request per wake word
+    a.set_muted(True)
+    a.wake.heard.emit()
+    qtbot.wait(50)
+    assert not session.listening  # muted: the wake word is ignored
+    a.server.close()
+    a.memory.close_store()

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from assistant import events as ev
@@ -27,6 +27,12 @@ from assistant.ui.settings_panel import SettingsPanel
 from assistant.ui.state import Entry
 from assistant.ui.tray import Tray, app_icon
 from assistant.ui.window import MainWindow
+
+
+class _Wake(QObject):
+    """Carries "the wake word was heard" from the detector's thread to the GUI thread."""
+
+    heard = Signal()
 
 
 def _note(message: str) -> None:
@@ -119,6 +125,13 @@ class App(QObject):
         )
         self.session: Any = None
         self._stopping: list[threading.Thread] = []
+        self.wake = _Wake()
+        self.wake.heard.connect(self._wake_heard)
+        # After the wake word, listening stops again if nobody speaks within this time.
+        self.wake_timeout = QTimer(self)
+        self.wake_timeout.setSingleShot(True)
+        self.wake_timeout.setInterval(8000)
+        self.wake_timeout.timeout.connect(lambda: self.set_talking(False))
 
     # -- start and stop ------------------------------------------------------------------------
 
@@ -134,9 +147,10 @@ class App(QObject):
 
     def _start_session(self, models: Any = None) -> None:
         self.window.tracker.ready = False
-        self.session = self.session_factory(
-            self.config, self.profile, self.sink, **({"models": models} if models else {})
-        )
+        extra: dict[str, Any] = {"models": models} if models else {}
+        if self.base.ui.activation == "wake_word":
+            extra["wrap_mic"] = self._wake_mic
+        self.session = self.session_factory(self.config, self.profile, self.sink, **extra)
         self._apply_listening()
         self.session.start()
 
@@ -188,6 +202,20 @@ class App(QObject):
             self.tray.set_muted(on)
         self._apply_listening()
 
+    def _wake_mic(self, mic: Any) -> Any:
+        """The microphone with a wake-word detector on it (called on the engine's thread)."""
+        from assistant.ui.wakeword import WakeWordDetector, WakeWordMicrophone
+
+        detector = WakeWordDetector(self.base.ui.wake_word)
+        return WakeWordMicrophone(
+            mic, detector, self.wake.heard.emit, armed=lambda: not (self.talking or self.muted)
+        )
+
+    def _wake_heard(self) -> None:
+        if self.base.ui.activation == "wake_word" and not self.muted and not self.talking:
+            self.set_talking(True)
+            self.wake_timeout.start()
+
     def _hotkey_down(self) -> None:
         if self.base.ui.activation == "push_to_talk":
             self.set_talking(True)
@@ -211,6 +239,11 @@ class App(QObject):
             self.session.submit(text)
 
     def _on_event(self, event: ev.Event) -> None:
+        if self.base.ui.activation == "wake_word":
+            if isinstance(event, ev.SpeechStarted):
+                self.wake_timeout.stop()  # someone is talking: no time-out mid-sentence
+            elif isinstance(event, ev.Turn):
+                self.set_talking(False)  # one request per wake word
         self._sync_tray()
         if isinstance(event, ev.Turn) and self.window.tabs.currentWidget() is self.memory:
             self.memory.refresh()
@@ -267,12 +300,15 @@ class App(QObject):
         self._start_session(models)
 
     def _settings_saved(self, config: Config, changes: dict[str, dict[str, Any]]) -> None:
-        old_config = self.config
+        old_config, old_base = self.config, self.base
         self.base = config
         ui = changes.get("ui", {})
         if "theme" in ui:
             self.theme_setting = config.ui.theme
             self.apply_theme()
+        wake_changed = "wake_word" in ui or (
+            "activation" in ui and "wake_word" in (old_base.ui.activation, config.ui.activation)
+        )
         if "activation" in ui:
             self.window.set_push_to_talk(config.ui.activation == "push_to_talk")
             self.talking = False
@@ -284,7 +320,7 @@ class App(QObject):
             return
         self.config = config.for_profile(self.profile)
         engine_sections = {"tts", "stt", "llm", "audio"}
-        if engine_sections & set(changes):
+        if engine_sections & set(changes) or wake_changed:  # the mic is wrapped at start
             self._restart(old_config)
 
     def apply_theme(self) -> None:

@@ -78,6 +78,7 @@ class Session:
         open_speaker: Callable[[Config, Any], Any] | None = _open_speaker,
         keeper: Callable[[Config, str], Any] = _keeper,
         models: Any = None,
+        wrap_mic: Callable[[Any], Any] | None = None,
     ) -> None:
         self.config = config
         self.profile = profile
@@ -87,6 +88,7 @@ class Session:
         self._open_speaker = open_speaker
         self._keeper = keeper
         self.models = models  # reused when given (a profile switch keeps the loaded models)
+        self._wrap_mic = wrap_mic  # e.g. a wake-word detector watching the same frames
         self.engine: Any = None
         self._lock = threading.Lock()
         self._pending: list[str] = []
@@ -151,6 +153,11 @@ class Session:
                     mic = self._open_mic(self.config)
                 except AssistantError as e:  # typing still works without a microphone
                     self.emit(ev.Error(f"no microphone: {e}"))
+            if mic is not None and self._wrap_mic is not None:
+                try:
+                    mic = self._wrap_mic(mic)
+                except AssistantError as e:  # talking by button still works
+                    self.emit(ev.Error(str(e)))
             if self._open_speaker is not None:
                 try:
                     clock = mic.clock if mic is not None else None

@@ -30,6 +30,7 @@ ACTIVATION_LABELS = {
     "hotkey": "Press to talk, press again to stop",
     "push_to_talk": "Hold Talk to talk",
     "always": "Always listening",
+    "wake_word": "Say the wake word",
 }
 
 
