@@ -101,3 +101,17 @@ def test_announcement_is_shown_once():
     assert [(e.role, e.text, e.kind) for e in c.entries] == [
         ("assistant", "Your timer is done.", "announcement")
     ]
+
+
+def test_a_reply_after_an_announcement_is_its_own_bubble():
+    c = Conversation()
+    c.feed(ev.Announcement("Your tea is ready."))
+    c.feed(ev.ReplySentence("Your tea is ready."))
+    c.feed(ev.Thinking("thanks"))
+    c.feed(ev.ReplySentence("You're welcome."))
+    c.feed(ev.Turn("thanks", "You're welcome.", False, {}))
+    assert [(e.role, e.text, e.kind) for e in c.entries] == [
+        ("assistant", "Your tea is ready.", "announcement"),
+        ("user", "thanks", ""),
+        ("assistant", "You're welcome.", ""),
+    ]

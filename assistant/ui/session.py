@@ -182,6 +182,9 @@ class Session:
             for text in pending:
                 engine.submit(text)
             self.emit(ev.Ready(round((time.monotonic() - started) * 1000, 1)))
+            if listening == engine.listening:
+                # The engine reports changes only; the window still needs the starting state.
+                self.emit(ev.ListeningChanged(listening))
             engine.run(mic)
         except AssistantError as e:
             self.emit(ev.Error(str(e)))

@@ -130,6 +130,7 @@ class Conversation:
     def __init__(self, on_change: Callable[[int], None] | None = None) -> None:
         self.entries: list[Entry] = []
         self.on_change = on_change or (lambda i: None)
+        self._announcing = ""  # an announcement's text, whose spoken sentences are not new words
 
     def _open(self, role: str) -> int | None:
         """The index of the last entry if it has this role and is still open."""
@@ -152,6 +153,13 @@ class Conversation:
     def feed(self, event: ev.Event) -> None:
         """Update the conversation from one event."""
         name = _name(event)
+        if name == "ReplySentence" and self._announcing:
+            text = event.text  # type: ignore[attr-defined]
+            if text in self._announcing:
+                self._announcing = self._announcing.replace(text, "", 1)
+                return
+        if name not in ("ReplySentence", "MicLevel"):
+            self._announcing = ""
         if name == "SpeechStarted":
             if self._open("user") is None:
                 self._add(Entry("user"))
@@ -182,21 +190,15 @@ class Conversation:
             i = self._open("assistant")
             if i is None:
                 self._add(Entry("assistant", text))
-            elif self.entries[i].kind == "announcement":
-                if text not in self.entries[i].text:  # the announcement being spoken
-                    self.entries[i].text += " " + text
-                    self._changed(i)
             else:
                 self.entries[i].text = f"{self.entries[i].text} {text}".strip()
                 self._changed(i)
         elif name == "Announcement":
-            self._add(Entry("assistant", event.text, kind="announcement"))  # type: ignore[attr-defined]
+            text = event.text  # type: ignore[attr-defined]
+            self._add(Entry("assistant", text, done=True, kind="announcement"))
+            self._announcing = text
         elif name == "Turn":
             i = self._open("assistant")
-            if i is not None and self.entries[i].kind == "announcement":
-                self.entries[i].done = True
-                self._changed(i)
-                i = None
             interrupted = bool(event.interrupted)  # type: ignore[attr-defined]
             if i is None:
                 if event.reply_text or interrupted:  # type: ignore[attr-defined]
@@ -207,11 +209,5 @@ class Conversation:
             if not interrupted and event.reply_text:  # type: ignore[attr-defined]
                 entry.text = event.reply_text  # type: ignore[attr-defined]
             self._changed(i)
-        elif name in ("Listening", "SpeakingEnded"):
-            # An announcement has no Turn: it is complete once spoken.
-            i = self._open("assistant")
-            if i is not None and self.entries[i].kind == "announcement" and name == "Listening":
-                self.entries[i].done = True
-                self._changed(i)
         elif name == "Error":
             self._add(Entry("note", event.message, done=True, kind="error"))  # type: ignore[attr-defined]
