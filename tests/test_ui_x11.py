@@ -110,7 +110,7 @@ def tray_icon(env) -> str | None:
             for child in lines[i + 1 :]:
                 if len(child) - len(child.lstrip()) <= indent:
                     break
-                if '"Assistant"' in child and '"assistant"' in child:
+                if '("assistant" "assistant")' in child:  # its WM_CLASS
                     return child.split()[0]
     return None
 
