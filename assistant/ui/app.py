@@ -110,8 +110,7 @@ class App(QObject):
         self.hotkey.failed.connect(
             lambda why: _note(f"no global hotkey ({why}); bind `assistant toggle` to a key instead")
         )
-        if hotkey:
-            self.start_hotkey(base.ui.hotkey)
+        self._want_hotkey = hotkey
 
         self.server = ControlServer(
             {
@@ -139,11 +138,16 @@ class App(QObject):
         """Show the window (unless minimized to a tray), then start loading the models."""
         if not self.server.listen():
             _note(f"cannot listen on {self.server.path}: `assistant toggle` will not reach it")
-        if not (minimized and self.tray is not None):
+        shown = not (minimized and self.tray is not None)
+        if shown:
             self.window.show()
         self._sync_tray()
-        # Loading starts once the event loop runs, so the first frame is painted first.
-        QTimer.singleShot(0, self._start_session)
+        # Loading (its imports hold the GIL) and the hotkey (pynput takes a few hundred ms to
+        # import) start just after the event loop has painted the window's first frame.
+        delay = 100 if shown else 0
+        QTimer.singleShot(delay, self._start_session)
+        if self._want_hotkey:
+            QTimer.singleShot(delay, lambda: self.start_hotkey(self.base.ui.hotkey))
 
     def _start_session(self, models: Any = None) -> None:
         self.window.tracker.ready = False
