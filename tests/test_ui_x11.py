@@ -179,7 +179,10 @@ def test_window_tray_hotkey_toggle_and_single_instance(app_env, tmp_path):
         assert window_name(env, wid) == "Assistant — Loading" or events.all()
         assert "hotkey" not in log.read_text()  # no "hotkey … is off" note
         icon = wait_for(lambda: tray_icon(env), 20, "the tray icon")
-        wait_for(lambda: any(e["type"] == "ready" for e in events.all()), 120, "models loaded")
+        ready = wait_for(
+            lambda: [e for e in events.all() if e["type"] == "ready"], 120, "models loaded"
+        )[0]
+        print(f"models loaded and warmed in the background: {ready['load_ms']:.0f} ms")
         assert "no system tray" not in log.read_text()
         wait_for(lambda: window_name(env, wid) == "Assistant — Idle", 10, "idle")
 
