@@ -208,9 +208,11 @@ class FakeSession:
     def __init__(self, config, profile, emit, models=None):
         self.config, self.profile, self.emit, self.models = config, profile, emit, models
         self.listening, self.submitted, self.stopped = False, [], False
+        self.started = self.alive = self.stopping = False
         FakeSession.made.append(self)
 
     def start(self):
+        self.started = self.alive = True
         threading.Thread(target=lambda: self.emit(ev.Ready(1.0))).start()
 
     def set_listening(self, on):
@@ -221,7 +223,8 @@ class FakeSession:
         self.submitted.append(text)
 
     def stop(self, timeout=10.0):
-        self.stopped = True
+        self.stopped = self.stopping = True
+        self.alive = False
 
 
 @pytest.fixture()
@@ -358,5 +361,30 @@ def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
     a.wake.heard.emit()
     qtbot.wait(50)
     assert not session.listening  # muted: the wake word is ignored
+    a.server.close()
+    a.memory.close_store()
+
+
+def test_a_session_that_dies_shows_not_ready(app, qtbot):
+    session = FakeSession.made[-1]
+    session.alive = False  # its thread ended without being asked to
+    qtbot.waitUntil(lambda: app.window.state is State.ERROR, timeout=3000)
+    assert app.window.windowTitle() == "Assistant — Not ready"
+
+
+def test_without_a_tray_the_window_stays_and_says_so(qtbot, tmp_path, monkeypatch, capsys):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from assistant.ui.app import App
+
+    assert not QSystemTrayIcon.isSystemTrayAvailable()  # the offscreen platform has none
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    a = App(Config(), tmp_path / "c.toml", "default", session_factory=FakeSession, hotkey=False)
+    qtbot.addWidget(a.window)
+    assert a.tray is None and not a.window.keep_in_tray
+    assert "no system tray" in capsys.readouterr().err
+    assert a.window.conversation.entries[0].kind == "info"
+    a.start(minimized=True)  # nowhere to minimize to: the window shows
+    qtbot.waitExposed(a.window)
     a.server.close()
     a.memory.close_store()

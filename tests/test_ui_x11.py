@@ -226,3 +226,21 @@ def test_window_tray_hotkey_toggle_and_single_instance(app_env, tmp_path):
         code = stop(app, env)
     assert code == 0, log.read_text()
     assert shown_s < 5.0, f"window took {shown_s:.2f} s"
+
+
+def test_minimized_start_and_a_second_launch_bring_the_window(app_env, tmp_path):
+    env = app_env
+    log = tmp_path / "app.log"
+    app = start(env, "--minimized", log=log)
+    try:
+        wait_for(lambda: tray_icon(env), 30, "the tray icon")
+        time.sleep(0.5)
+        assert visible_windows(env) == []  # in the tray only
+        second = subprocess.run(
+            [*ASSISTANT], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 0 and "already running" in second.stdout, second.stderr
+        wait_for(lambda: visible_windows(env), 10, "the window to come forward")
+    finally:
+        code = stop(app, env)
+    assert code == 0, log.read_text()

@@ -7,6 +7,7 @@ loaded; the Session loads them on its own thread and the window shows "Loadingâ€
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from pathlib import Path
@@ -98,6 +99,7 @@ class App(QObject):
             self.tray.quit_requested.connect(self.quit)
             self.tray.show()
             self.window.keep_in_tray = True
+            self.window.hidden_to_tray.connect(self._hidden_to_tray)
         elif tray:
             message = "no system tray here: the window stays open, and closing it quits"
             _note(message)
@@ -124,6 +126,13 @@ class App(QObject):
         )
         self.session: Any = None
         self._stopping: list[threading.Thread] = []
+        self._told_tray = False
+        # A session whose thread ended on its own (the microphone vanished, a model crashed)
+        # leaves the app unable to answer: the window must say so, not look idle.
+        self._watch = QTimer(self)
+        self._watch.setInterval(1000)
+        self._watch.timeout.connect(self._check_session)
+        self._watch.start()
         self.wake = _Wake()
         self.wake.heard.connect(self._wake_heard)
         # After the wake word, listening stops again if nobody speaks within this time.
@@ -175,6 +184,12 @@ class App(QObject):
         self.window.close()
         QApplication.quit()
 
+    def busy_threads(self) -> bool:
+        """Whether an engine thread is still running (after quit: a model still loading)."""
+        return bool(self.session is not None and self.session.alive) or any(
+            t.is_alive() for t in self._stopping
+        )
+
     # -- listening -----------------------------------------------------------------------------
 
     def _apply_listening(self) -> None:
@@ -219,6 +234,26 @@ class App(QObject):
         if self.base.ui.activation == "wake_word" and not self.muted and not self.talking:
             self.set_talking(True)
             self.wake_timeout.start()
+
+    def _hidden_to_tray(self) -> None:
+        self._sync_tray()
+        if self.tray is not None and not self._told_tray:
+            self._told_tray = True  # once: it is news the first time only
+            self.tray.showMessage(
+                "Assistant is still running",
+                "It keeps listening for your hotkey. Quit from this icon's menu.",
+                self.icon,
+                4000,
+            )
+
+    def _check_session(self) -> None:
+        s = self.session
+        if s is not None and getattr(s, "started", False) and not s.alive and not s.stopping:
+            tracker = self.window.tracker
+            if tracker.ready or not tracker.failed:
+                tracker.ready, tracker.failed = False, True
+                self.window.refresh()
+                self._sync_tray()
 
     def _hotkey_down(self) -> None:
         if self.base.ui.activation == "push_to_talk":
@@ -362,4 +397,11 @@ def run(
             qt_app.setQuitOnLastWindowClosed(True)
             qt_app.lastWindowClosed.connect(app.quit)
         app.start(minimized)
-        return qt_app.exec()
+        code = qt_app.exec()
+        if app.busy_threads():
+            # A model still loading (native code) cannot be interrupted, and finalising Python
+            # under it can crash: leave at once. Every finished turn is already committed.
+            if events:
+                events.flush()
+            os._exit(code)
+        return code

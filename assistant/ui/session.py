@@ -95,11 +95,13 @@ class Session:
         self._listening = False
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self.started = False
 
     # -- commands (any thread) -----------------------------------------------------------------
 
     def start(self) -> None:
         """Start loading in the background; returns at once."""
+        self.started = True
         self._thread = threading.Thread(target=self._run, name="assistant-engine", daemon=True)
         self._thread.start()
 
@@ -129,10 +131,16 @@ class Session:
         with self._lock:
             self._stopping = True
             engine = self.engine
-        if engine is not None:
-            engine.stop()
+        if engine is None:
+            return  # still loading: a model load cannot be interrupted; the thread ends after it
+        engine.stop()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+
+    @property
+    def stopping(self) -> bool:
+        """Whether stop() was called (so the thread's end is expected)."""
+        return self._stopping
 
     @property
     def alive(self) -> bool:

@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
     talk_pressed = Signal()  # push-to-talk
     talk_released = Signal()
     mute_toggled = Signal(bool)
+    hidden_to_tray = Signal()  # the user closed the window; the app keeps running in the tray
 
     def __init__(self, name: str = "Sam", profile: str = "default", icon: QIcon | None = None):
         super().__init__()
@@ -397,5 +398,6 @@ class MainWindow(QMainWindow):
         if self.keep_in_tray and not self.quitting:
             event.ignore()
             self.hide()  # the tray icon keeps the app
+            self.hidden_to_tray.emit()
         else:
             event.accept()
