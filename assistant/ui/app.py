@@ -169,6 +169,12 @@ class App(QObject):
 
     def quit(self) -> None:
         """Stop everything and leave the event loop (a failing step never keeps the app alive)."""
+        # Gone from the screen at once; the engine may take a moment to finish a sentence.
+        self.window.quitting = True
+        self.window.hide()
+        if self.tray is not None:
+            self.tray.hide()
+        QApplication.processEvents()
         steps = [self.hotkey.stop, self.server.close]
         if self.session is not None:
             steps.append(lambda: self.session.stop(timeout=5))
@@ -178,9 +184,6 @@ class App(QObject):
                 step()
             except Exception as e:
                 _note(f"while quitting: {type(e).__name__}: {e}")
-        if self.tray is not None:
-            self.tray.hide()
-        self.window.quitting = True
         self.window.close()
         QApplication.quit()
 
