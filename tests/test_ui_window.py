@@ -234,6 +234,7 @@ def app(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     FakeSession.made = []
+    started = time.monotonic()
     a = App(
         Config(),
         tmp_path / "config.toml",
@@ -243,10 +244,9 @@ def app(qtbot, tmp_path, monkeypatch):
         hotkey=False,
     )
     qtbot.addWidget(a.window)
-    started = time.monotonic()
     a.start()
     qtbot.waitExposed(a.window)
-    a.shown_after = time.monotonic() - started
+    a.shown_after = time.monotonic() - started  # building every panel, then the first frame
     qtbot.waitUntil(lambda: a.window.state is State.IDLE)
     yield a
     a.server.close()
@@ -325,8 +325,10 @@ def test_always_listening_mode(qtbot, tmp_path, monkeypatch):
 
 
 def test_window_opens_fast(app):
-    # The window is shown before any model loads; 1.5 s is the budget on a desktop.
+    # The window is built and shown before any model loads (the process's imports are measured
+    # by the X11 test); 1.5 s is the whole budget on a desktop.
     assert app.shown_after < 1.5, app.shown_after
+    assert app.window.state is State.IDLE  # and it was usable while the session started
 
 
 def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
