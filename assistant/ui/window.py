@@ -99,7 +99,7 @@ class Bubble(QFrame):
         self.text.ensurePolished()  # the style sheet's font, not the default one
         self.meta.ensurePolished()
         fm = self.text.fontMetrics()
-        lines = [self.text.text(), self.meta.text() if self.meta.isVisible() else ""]
+        lines = [self.text.text(), "" if self.meta.isHidden() else self.meta.text()]
         natural = max(fm.horizontalAdvance(t) for t in lines) + 8
         self.text.setFixedWidth(min(natural, inner))
 
