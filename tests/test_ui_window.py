@@ -390,3 +390,43 @@ def test_without_a_tray_the_window_stays_and_says_so(qtbot, tmp_path, monkeypatc
     qtbot.waitExposed(a.window)
     a.server.close()
     a.memory.close_store()
+
+
+def test_tray_menu_and_state_icon(qtbot):
+    from assistant.ui.tray import Tray
+
+    tray = Tray(["default", "work"], "default")
+    assert tray.toolTip() == "Assistant — Loading…"
+    loading = tray.icon().pixmap(32, 32).toImage()
+    tray.set_state(State.LISTENING, listening=True)
+    assert tray.toolTip() == "Assistant — Listening"
+    assert tray.icon().pixmap(32, 32).toImage() != loading  # the dot's colour changed
+    assert tray.talk_action.text() == "Stop listening"
+    with qtbot.waitSignal(tray.talk):
+        tray.talk_action.trigger()
+    with qtbot.waitSignal(tray.toggle_window):
+        tray.show_action.trigger()
+    with qtbot.waitSignal(tray.mute_toggled) as muted:
+        tray.mute_action.trigger()
+    assert muted.args == [True]
+    names = {a.text(): a for a in tray.profiles_menu.actions()}
+    assert set(names) == {"default", "work"} and names["default"].isChecked()
+    with qtbot.waitSignal(tray.profile_chosen) as chosen:
+        names["work"].trigger()
+    assert chosen.args == ["work"]
+    with qtbot.waitSignal(tray.quit_requested):
+        tray.quit_action.trigger()
+
+
+def test_saving_settings_applies_them(app, qtbot):
+    first = FakeSession.made[-1]
+    panel = app.settings
+    panel.activation.setCurrentIndex(panel.activation.findData("push_to_talk"))
+    assert panel.save()
+    assert app.window.push_to_talk and app.base.ui.activation == "push_to_talk"
+    assert FakeSession.made[-1] is first  # how talking starts needs no new engine
+    panel.profile.setEditText("work")
+    assert panel.save()
+    qtbot.waitUntil(lambda: first.stopped)
+    assert FakeSession.made[-1].profile == "work" and app.profile == "work"
+    assert 'profile = "work"' in app.config_path.read_text()
