@@ -244,3 +244,22 @@ def test_minimized_start_and_a_second_launch_bring_the_window(app_env, tmp_path)
     finally:
         code = stop(app, env)
     assert code == 0, log.read_text()
+
+
+def test_push_to_talk_with_the_hotkey(app_env, tmp_path):
+    env = app_env
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\nactivation = "push_to_talk"\n')
+    events = Events(tmp_path / "events.jsonl")
+    log = tmp_path / "app.log"
+    app = start(env, "--config", str(config), "--events", str(events.path), log=log)
+    try:
+        wait_for(lambda: any(e["type"] == "ready" for e in events.all()), 120, "models loaded")
+        wait_for(lambda: events.listening()[-1:] == [False], 10, "not listening at first")
+        subprocess.run(["xdotool", "keydown", "ctrl+alt+space"], env=env, check=True)
+        wait_for(lambda: events.listening()[-1:] == [True], 10, "listening while held")
+        subprocess.run(["xdotool", "keyup", "ctrl+alt+space"], env=env, check=True)
+        wait_for(lambda: events.listening()[-1:] == [False], 10, "not listening once released")
+    finally:
+        code = stop(app, env)
+    assert code == 0, log.read_text()
