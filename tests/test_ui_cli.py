@@ -53,3 +53,11 @@ def test_bad_ui_settings_are_one_line_errors(isolated_home, tmp_path):
     bad = tmp_path / "c.toml"
     bad.write_text('[ui]\nactivation = "telepathy"\n')
     assert_one_line_error(run(["models", "--config", str(bad)], isolated_home), "activation")
+
+
+def test_app_with_an_unreachable_display(isolated_home, monkeypatch, tmp_path):
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":97")  # no X server there
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert_one_line_error(run([], isolated_home), "cannot open the display :97")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from assistant import events as ev
 from assistant.config import Config
+from assistant.errors import AssistantError
 from assistant.ui import theme as themes
 from assistant.ui.bridge import EventBridge
 from assistant.ui.hotkey import GlobalHotkey
@@ -372,6 +373,22 @@ class App(QObject):
         self.window.apply_theme(theme)
 
 
+def check_display() -> None:
+    """Raise a one-line error if the X display cannot be opened (Qt would abort the process)."""
+    display = os.environ.get("DISPLAY")
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("WAYLAND_DISPLAY") or not display:
+        return
+    try:
+        from Xlib import display as xdisplay
+        from Xlib.error import DisplayError
+    except ImportError:
+        return  # python-xlib comes with pynput; without it Qt reports the problem itself
+    try:
+        xdisplay.Display(display).close()
+    except (DisplayError, OSError) as e:
+        raise AssistantError(f"cannot open the display {display}: {e}") from None
+
+
 def run(
     base: Config,
     config_path: Path,
@@ -385,6 +402,7 @@ def run(
     if ipc.send("show") is not None:
         print("assistant is already running; its window was brought forward")
         return 0
+    check_display()
     # argv[0] names the X11 window class: "assistant", as the .desktop file's StartupWMClass says.
     qt_app = QApplication.instance() or QApplication(["assistant"])
     qt_app.setApplicationName("assistant")
