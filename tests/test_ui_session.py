@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
+
 from assistant import events as ev
 from assistant.config import Config
 from assistant.engine import Models
@@ -88,3 +90,44 @@ def test_a_failed_load_is_reported_not_raised():
     assert "language model file is missing" in err.message
     s.stop()
     assert not s.alive
+
+
+def _spoken(listening: bool):
+    """A Session fed one utterance (a tone the energy VAD hears) through its microphone."""
+    from assistant.audio.files import FileMicrophone
+    from assistant.testing.fakes import silence, tone
+
+    rec = Recorder()
+    models = Models(
+        EnergyVad(),
+        FixedTranscriber(["what's up"]),
+        ScriptedChatModel(["Not much."]),
+        ToneSynthesizer(),
+    )
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(1.0)])
+    s = Session(
+        Config(),
+        "default",
+        rec,
+        models=models,
+        open_mic=lambda config, clock: FileMicrophone(pcm, realtime=False),
+        open_speaker=None,
+        keeper=lambda c, p: None,
+    )
+    s.set_listening(listening)
+    s.start()
+    return s, rec
+
+
+def test_the_microphone_is_heard_only_while_listening():
+    s, rec = _spoken(listening=True)
+    turn = rec.wait_for(ev.Turn)[0]
+    assert (turn.user_text, turn.reply_text) == ("what's up", "Not much.")
+    assert rec.wait_for(ev.MicLevel)
+    s.stop()
+
+    s, rec = _spoken(listening=False)
+    rec.wait_for(ev.Ready)
+    s._thread.join(20)  # the file ends, so run() returns
+    assert not any(isinstance(e, (ev.SpeechStarted, ev.Turn, ev.MicLevel)) for e in rec.events)
+    assert rec.wait_for(ev.ListeningChanged)[-1].on is False

@@ -24,10 +24,10 @@ def _load_models(config: Config) -> Any:
     return models
 
 
-def _open_mic(config: Config) -> Any:
+def _open_mic(config: Config, clock: Any) -> Any:
     from assistant.audio.devices import DeviceMicrophone
 
-    return DeviceMicrophone(config.audio.input_device)
+    return DeviceMicrophone(config.audio.input_device, clock=clock)
 
 
 def _open_speaker(config: Config, clock: Any) -> Any:
@@ -74,7 +74,7 @@ class Session:
         emit: ev.Sink,
         *,
         load_models: Callable[[Config], Any] = _load_models,
-        open_mic: Callable[[Config], Any] | None = _open_mic,
+        open_mic: Callable[[Config, Any], Any] | None = _open_mic,
         open_speaker: Callable[[Config, Any], Any] | None = _open_speaker,
         keeper: Callable[[Config, str], Any] = _keeper,
         models: Any = None,
@@ -149,37 +149,35 @@ class Session:
     # -- the engine thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        mic = speaker = None
+        mic = speaker = keeper = None
         try:
             from assistant.engine import Engine
 
             started = time.monotonic()
             if self.models is None:
                 self.models = self._load_models(self.config)
+            from assistant.audio.ports import WallClock
+
+            clock = WallClock()  # one timeline for the microphone and the speaker
+            if self._open_speaker is not None:
+                try:
+                    speaker = self._open_speaker(self.config, clock)
+                except AssistantError as e:  # replies are still shown without a speaker
+                    self.emit(ev.Error(f"no speaker: {e}"))
+            keeper = self._keeper(self.config, self.profile)
+            engine = Engine(self.config, self.models, speaker, self.emit, keeper)
+            engine.warm_up()
+            # The microphone opens last: audio captured during warm-up would only be a backlog.
             if self._open_mic is not None:
                 try:
-                    mic = self._open_mic(self.config)
+                    mic = self._open_mic(self.config, clock)
                 except AssistantError as e:  # typing still works without a microphone
                     self.emit(ev.Error(f"no microphone: {e}"))
             if mic is not None and self._wrap_mic is not None:
                 try:
                     mic = self._wrap_mic(mic)
-                except AssistantError as e:  # talking by button still works
-                    self.emit(ev.Error(str(e)))
-            if self._open_speaker is not None:
-                try:
-                    clock = mic.clock if mic is not None else None
-                    speaker = self._open_speaker(self.config, clock)
-                except AssistantError as e:  # replies are still shown without a speaker
-                    self.emit(ev.Error(f"no speaker: {e}"))
-            engine = Engine(
-                self.config,
-                self.models,
-                speaker,
-                self.emit,
-                self._keeper(self.config, self.profile),
-            )
-            engine.warm_up()
+                except Exception as e:  # talking by button still works
+                    self.emit(ev.Error(f"wake word unavailable: {e}"))
             with self._lock:
                 if self._stopping:
                     return
@@ -199,7 +197,8 @@ class Session:
         except Exception as e:  # the window must say what went wrong, not die silently
             self.emit(ev.Error(f"the assistant stopped: {type(e).__name__}: {e}"))
         finally:
-            for device in (mic, speaker):
-                if device is not None:
+            store = getattr(keeper, "store", None)
+            for thing in (mic, speaker, store):
+                if thing is not None:
                     with contextlib.suppress(Exception):  # closing must not hide the real error
-                        device.close()
+                        thing.close()
