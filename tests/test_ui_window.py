@@ -200,31 +200,41 @@ def test_settings_file_rejects_bad_values_and_starts_from_the_example(tmp_path):
 # -- the app: window, control socket, session wiring --------------------------------------------
 
 
-class FakeSession:
-    """Stands in for Session: records commands, emits what an engine would."""
+class Sessions:
+    """Makes real Sessions (real engine, real threads) whose model stages are the test fakes.
 
-    made: list[FakeSession] = []
+    There is no microphone or speaker unless a test gives `mic`; `made` records every session.
+    """
 
-    def __init__(self, config, profile, emit, models=None):
-        self.config, self.profile, self.emit, self.models = config, profile, emit, models
-        self.listening, self.submitted, self.stopped = False, [], False
-        self.started = self.alive = self.stopping = False
-        FakeSession.made.append(self)
+    made: list = []
+    mic = None  # a callable (config, clock) -> Microphone, for tests that need one
 
-    def start(self):
-        self.started = self.alive = True
-        threading.Thread(target=lambda: self.emit(ev.Ready(1.0))).start()
+    def __new__(cls, config, profile, emit, models=None, wrap_mic=None):
+        from assistant.engine import Models
+        from assistant.testing.fakes import (
+            EnergyVad,
+            FixedTranscriber,
+            ScriptedChatModel,
+            ToneSynthesizer,
+        )
+        from assistant.ui.session import Session
 
-    def set_listening(self, on):
-        self.listening = on
-        self.emit(ev.ListeningChanged(on))
-
-    def submit(self, text):
-        self.submitted.append(text)
-
-    def stop(self, timeout=10.0):
-        self.stopped = self.stopping = True
-        self.alive = False
+        fakes = Models(
+            EnergyVad(), FixedTranscriber([]), ScriptedChatModel(["Noted."] * 5), ToneSynthesizer()
+        )
+        session = Session(
+            config,
+            profile,
+            emit,
+            load_models=lambda c: fakes,
+            open_mic=cls.mic,
+            open_speaker=None,
+            keeper=lambda c, p: None,
+            models=models,
+            wrap_mic=wrap_mic,
+        )
+        cls.made.append(session)
+        return session
 
 
 @pytest.fixture()
@@ -233,13 +243,14 @@ def app(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
-    FakeSession.made = []
+    Sessions.made = []
+    Sessions.mic = None
     started = time.monotonic()
     a = App(
         Config(),
         tmp_path / "config.toml",
         "default",
-        session_factory=FakeSession,
+        session_factory=Sessions,
         tray=False,
         hotkey=False,
     )
@@ -256,7 +267,7 @@ def app(qtbot, tmp_path, monkeypatch):
 def test_app_talk_toggle_and_single_instance_socket(app, qtbot):
     from assistant.ui import ipc
 
-    session = FakeSession.made[-1]
+    session = Sessions.made[-1]
     app.window.talk.click()
     assert session.listening
     qtbot.waitUntil(lambda: app.window.state is State.LISTENING)
@@ -283,15 +294,16 @@ def test_app_talk_toggle_and_single_instance_socket(app, qtbot):
 
     qtbot.keyClicks(app.window.input, "remind me")
     qtbot.keyClick(app.window.input, "\r")
-    assert session.submitted == ["remind me"]
+    qtbot.waitUntil(lambda: app.window.view.bubbles[-1].text.text() == "Noted.", timeout=5000)
+    assert [e.text for e in app.window.conversation.entries] == ["remind me", "Noted."]
 
 
 def test_app_switches_profile_with_a_fresh_conversation(app, qtbot):
-    first = FakeSession.made[-1]
+    first = Sessions.made[-1]
     app.window.conversation.add_user_text("secret of the default profile")
     app.switch_profile("work")
-    qtbot.waitUntil(lambda: first.stopped)
-    second = FakeSession.made[-1]
+    qtbot.waitUntil(lambda: first.stopping and not first.alive, timeout=5000)
+    second = Sessions.made[-1]
     assert second is not first and second.profile == "work"
     assert app.window.conversation.entries == [] and app.window.view.bubbles == []
     assert "work" in app.window.profile_label.text()
@@ -309,14 +321,14 @@ def test_always_listening_mode(qtbot, tmp_path, monkeypatch):
         config,
         tmp_path / "c.toml",
         "default",
-        session_factory=FakeSession,
+        session_factory=Sessions,
         tray=False,
         hotkey=False,
     )
     qtbot.addWidget(a.window)
     a.start()
-    qtbot.waitUntil(lambda: bool(FakeSession.made) and FakeSession.made[-1].config is a.config)
-    session = FakeSession.made[-1]
+    qtbot.waitUntil(lambda: bool(Sessions.made) and Sessions.made[-1].config is a.config)
+    session = Sessions.made[-1]
     assert session.listening
     a.toggle()  # in this mode the toggle mutes
     assert not session.listening and a.window.mute.isChecked()
@@ -343,7 +355,7 @@ def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
 
     def factory(config, profile, emit, models=None, wrap_mic=None):
         made.append(wrap_mic)
-        return FakeSession(config, profile, emit, models)
+        return Sessions(config, profile, emit, models)
 
     a = App(
         config, tmp_path / "c.toml", "default", session_factory=factory, tray=False, hotkey=False
@@ -352,7 +364,7 @@ def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
     a.start()
     qtbot.waitUntil(lambda: bool(made))
     assert made[0] is not None  # the microphone gets a wake-word detector
-    session = FakeSession.made[-1]
+    session = Sessions.made[-1]
     assert not session.listening
     a.wake.heard.emit()  # as the detector's thread does
     qtbot.waitUntil(lambda: session.listening)
@@ -367,11 +379,44 @@ def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
     a.memory.close_store()
 
 
-def test_a_session_that_dies_shows_not_ready(app, qtbot):
-    session = FakeSession.made[-1]
-    session.alive = False  # its thread ended without being asked to
-    qtbot.waitUntil(lambda: app.window.state is State.ERROR, timeout=3000)
-    assert app.window.windowTitle() == "Assistant — Not ready"
+class VanishingMic:
+    """A microphone that is unplugged after a moment (as a USB headset can be)."""
+
+    def __init__(self, config, clock):
+        self.clock = clock
+
+    def frames(self):
+        import numpy as np
+
+        from assistant.audio.ports import Frame
+        from assistant.errors import AssistantError
+
+        for i in range(10):
+            yield Frame(np.zeros(512, np.float32), i * 0.032)
+        raise AssistantError("the microphone stopped delivering audio")
+
+    def close(self):
+        pass
+
+
+def test_a_session_that_dies_shows_not_ready(qtbot, tmp_path, monkeypatch):
+    from assistant.ui.app import App
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    Sessions.made, Sessions.mic = [], VanishingMic
+    a = App(
+        Config(), tmp_path / "c.toml", "default", session_factory=Sessions, tray=False, hotkey=False
+    )
+    qtbot.addWidget(a.window)
+    a.start()
+    qtbot.waitUntil(lambda: a.window.state is State.ERROR, timeout=10000)
+    assert a.window.windowTitle() == "Assistant — Not ready"
+    notes = [e.text for e in a.window.conversation.entries if e.role == "note"]
+    assert any("microphone stopped" in n for n in notes)
+    Sessions.mic = None
+    a.server.close()
+    a.memory.close_store()
 
 
 def test_without_a_tray_the_window_stays_and_says_so(qtbot, tmp_path, monkeypatch, capsys):
@@ -381,7 +426,7 @@ def test_without_a_tray_the_window_stays_and_says_so(qtbot, tmp_path, monkeypatc
 
     assert not QSystemTrayIcon.isSystemTrayAvailable()  # the offscreen platform has none
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    a = App(Config(), tmp_path / "c.toml", "default", session_factory=FakeSession, hotkey=False)
+    a = App(Config(), tmp_path / "c.toml", "default", session_factory=Sessions, hotkey=False)
     qtbot.addWidget(a.window)
     assert a.tray is None and not a.window.keep_in_tray
     assert "no system tray" in capsys.readouterr().err
@@ -419,14 +464,14 @@ def test_tray_menu_and_state_icon(qtbot):
 
 
 def test_saving_settings_applies_them(app, qtbot):
-    first = FakeSession.made[-1]
+    first = Sessions.made[-1]
     panel = app.settings
     panel.activation.setCurrentIndex(panel.activation.findData("push_to_talk"))
     assert panel.save()
     assert app.window.push_to_talk and app.base.ui.activation == "push_to_talk"
-    assert FakeSession.made[-1] is first  # how talking starts needs no new engine
+    assert Sessions.made[-1] is first  # how talking starts needs no new engine
     panel.profile.setEditText("work")
     assert panel.save()
-    qtbot.waitUntil(lambda: first.stopped)
-    assert FakeSession.made[-1].profile == "work" and app.profile == "work"
+    qtbot.waitUntil(lambda: first.stopping and not first.alive, timeout=5000)
+    assert Sessions.made[-1].profile == "work" and app.profile == "work"
     assert 'profile = "work"' in app.config_path.read_text()
