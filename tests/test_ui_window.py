@@ -237,6 +237,14 @@ class Sessions:
         return session
 
 
+def close(a) -> None:
+    """End an App made by a test: its socket, its memory worker and every session's thread."""
+    a.server.close()
+    a.memory.close_store()
+    for session in Sessions.made:
+        session.stop()
+
+
 @pytest.fixture()
 def app(qtbot, tmp_path, monkeypatch):
     from assistant.ui.app import App
@@ -260,8 +268,7 @@ def app(qtbot, tmp_path, monkeypatch):
     a.shown_after = time.monotonic() - started  # building every panel, then the first frame
     qtbot.waitUntil(lambda: a.window.state is State.IDLE)
     yield a
-    a.server.close()
-    a.memory.close_store()
+    close(a)
 
 
 def test_app_talk_toggle_and_single_instance_socket(app, qtbot):
@@ -332,8 +339,7 @@ def test_always_listening_mode(qtbot, tmp_path, monkeypatch):
     assert session.listening
     a.toggle()  # in this mode the toggle mutes
     assert not session.listening and a.window.mute.isChecked()
-    a.server.close()
-    a.memory.close_store()
+    close(a)
 
 
 def test_window_opens_fast(app):
@@ -375,8 +381,7 @@ def test_wake_word_mode_listens_for_one_request(qtbot, tmp_path, monkeypatch):
     a.wake.heard.emit()
     qtbot.wait(50)
     assert not session.listening  # muted: the wake word is ignored
-    a.server.close()
-    a.memory.close_store()
+    close(a)
 
 
 class VanishingMic:
@@ -415,8 +420,7 @@ def test_a_session_that_dies_shows_not_ready(qtbot, tmp_path, monkeypatch):
     notes = [e.text for e in a.window.conversation.entries if e.role == "note"]
     assert any("microphone stopped" in n for n in notes)
     Sessions.mic = None
-    a.server.close()
-    a.memory.close_store()
+    close(a)
 
 
 def test_without_a_tray_the_window_stays_and_says_so(qtbot, tmp_path, monkeypatch, capsys):
@@ -433,8 +437,7 @@ def test_without_a_tray_the_window_stays_and_says_so(qtbot, tmp_path, monkeypatc
     assert a.window.conversation.entries[0].kind == "info"
     a.start(minimized=True)  # nowhere to minimize to: the window shows
     qtbot.waitExposed(a.window)
-    a.server.close()
-    a.memory.close_store()
+    close(a)
 
 
 def test_tray_menu_and_state_icon(qtbot):
@@ -475,3 +478,28 @@ def test_saving_settings_applies_them(app, qtbot):
     qtbot.waitUntil(lambda: first.stopping and not first.alive, timeout=5000)
     assert Sessions.made[-1].profile == "work" and app.profile == "work"
     assert 'profile = "work"' in app.config_path.read_text()
+
+
+def test_a_stale_control_socket_is_taken_over(qtbot, tmp_path, monkeypatch):
+    import socket
+
+    from assistant.ui import ipc
+    from assistant.ui.app import App
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    stale = socket.socket(socket.AF_UNIX)  # left behind by an instance that crashed
+    stale.bind(str(ipc.socket_path()))
+    stale.close()
+    assert ipc.send("ping") is None  # nobody answers there
+    a = App(
+        Config(), tmp_path / "c.toml", "default", session_factory=Sessions, tray=False, hotkey=False
+    )
+    qtbot.addWidget(a.window)
+    a.start()
+    replies = []
+    t = threading.Thread(target=lambda: replies.append(ipc.send("ping")))
+    t.start()
+    qtbot.waitUntil(lambda: replies == ["ok"])
+    t.join()
+    close(a)
