@@ -135,6 +135,31 @@ class MemoryConfig:
     min_similarity: float = 0.3  # a memory found only by meaning must be at least this similar
 
 
+ACTIVATIONS = ("hotkey", "push_to_talk", "always", "wake_word")
+THEMES = ("system", "light", "dark")
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    """The desktop app: how talking starts, the hotkey, the look, the profile it opens with."""
+
+    activation: str = "hotkey"  # how talking starts: one of ACTIVATIONS (see the example file)
+    hotkey: str = "Ctrl+Alt+Space"
+    theme: str = "system"  # "system" follows the desktop; "light" or "dark"
+    profile: str = "default"  # the profile the window opens with (--profile overrides it)
+    wake_word: str = "hey_jarvis"  # for activation = "wake_word": a pyopen-wakeword model
+
+    def __post_init__(self) -> None:
+        if self.activation not in ACTIVATIONS:
+            raise AssistantError(
+                f"[ui] activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}"
+            )
+        if self.theme not in THEMES:
+            raise AssistantError(
+                f"[ui] theme must be one of {', '.join(THEMES)}, not {self.theme!r}"
+            )
+
+
 @dataclass(frozen=True)
 class ProfileConfig:
     """One relationship: its own name, persona and voice (empty = the main settings)."""
@@ -157,6 +182,7 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     persona: PersonaConfig = field(default_factory=PersonaConfig)
     memory: MemoryConfig = field(default_factory=MemoryConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
 
     def for_profile(self, profile: str) -> Config:
