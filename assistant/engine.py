@@ -373,6 +373,7 @@ class Engine:
         """Answer user_text; with a microphone, its audio then plays while the mic is heard."""
         if self._playing is not None:  # typed over a reply: that one was queued to play first
             self._finalize(self._playing, None)
+        self._interrupt_requested.clear()  # a stop pressed before this reply is not meant for it
         r = _Reply(user_text)
         self._generating, self._cancelled = r, False
         try:

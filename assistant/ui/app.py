@@ -210,6 +210,8 @@ class App(QObject):
             return
         if self.muted and not self.talking:
             self.set_muted(False)  # asking to talk unmutes
+        if not self.talking and self.session is not None:
+            self.session.interrupt()  # asking to talk while it speaks stops it, as a person would
         self.set_talking(not self.talking)
 
     def set_talking(self, on: bool) -> None:

@@ -126,6 +126,13 @@ class Session:
     def listening(self) -> bool:
         return self._listening
 
+    def interrupt(self) -> None:
+        """Stop the reply being spoken (the hotkey or Talk pressed while it speaks)."""
+        with self._lock:
+            engine = self.engine
+        if engine is not None:
+            engine.interrupt()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the engine and wait (up to timeout) for its thread to end."""
         with self._lock:
@@ -166,6 +173,7 @@ class Session:
                     self.emit(ev.Error(f"no speaker: {e}"))
             keeper = self._keeper(self.config, self.profile)
             engine = Engine(self.config, self.models, speaker, self.emit, keeper)
+            engine.barge_in = self.config.audio.barge_in_on()
             engine.warm_up()
             # The microphone opens last: audio captured during warm-up would only be a backlog.
             if self._open_mic is not None:
