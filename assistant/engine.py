@@ -407,6 +407,7 @@ class Engine:
         if self._playing is r:
             self._playing = None
         if r.announcement:
+            self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
             self._after_speaking(r.until if cut_at is None else cut_at)
             return
         heard = r.heard(cut_at)
@@ -455,15 +456,17 @@ class Engine:
             self.emit(ev.Announcement(text))
             r = _Reply("", announcement=True)
             try:
-                self._say(text, r.timings)
+                r.first_audio_at = self._say(text, r.timings)
             except Exception as e:
                 self.emit(ev.Error(f"could not say that: {type(e).__name__}: {e}"))
-            if self.speaker is None:
+            if self.speaker is None or r.first_audio_at is None:
                 continue
+            self.emit(ev.SpeakingStarted(round(r.first_audio_at, 3)))
+            r.until = self.speaker.busy_until()
             if self._mic is None:
                 self.speaker.wait()
+                self.emit(ev.SpeakingEnded(round(r.until, 3)))
             else:
-                r.until = self.speaker.busy_until()
                 self._playing = r
 
     def _level(self, frame: Frame) -> None:

@@ -243,8 +243,13 @@ def test_an_announcement_is_spoken_at_once_when_nobody_talks():
     speaker = FileSpeaker(mic.clock, rate=16_000)
     engine = Engine(Config(), models, speaker, got.append)
     engine.run(mic)
-    ((start, _),) = speaker._segments
+    ((start, pcm),) = speaker._segments
     assert 1.0 <= start / 16_000 < 1.2
+    # The window shows it speaking, as for a reply.
+    (began,) = of(got, ev.SpeakingStarted)
+    (ended,) = of(got, ev.SpeakingEnded)
+    assert began.t == round(start / 16_000, 3)
+    assert ended.t == round((start + len(pcm)) / 16_000, 3)
 
 
 def test_muted_microphone_hears_nothing_and_releasing_push_to_talk_ends_the_turn():
