@@ -14,6 +14,8 @@ import queue
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +43,8 @@ def _ms(seconds: float) -> float:
 _LEVEL_EVERY_S = 0.1
 # How long run(None) waits on an empty inbox before checking for stop().
 _IDLE_POLL_S = 0.1
+# While a model works, how often the engine's thread listens to the microphone.
+_HEAR_EVERY_S = 0.015
 
 
 @dataclass
@@ -83,6 +87,8 @@ class _Reply:
     held: list[tuple[str, list[np.ndarray]]] = field(default_factory=list)
     utterance_start: float | None = None
     said: str = ""
+    carried: str = ""  # words carried into this turn from one the user talked over
+    confirmed: bool = False  # the utterance it answers is over (not just paused)
     speech_end: float | None = None
     discarded: bool = False
     turn: ev.Turn | None = None
@@ -180,6 +186,7 @@ class Engine:
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
+        self._pool: ThreadPoolExecutor | None = None  # runs model calls (see _run_on_worker)
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
 
     # -- control, from any thread -----------------------------------------------------------------
@@ -331,7 +338,12 @@ class Engine:
     def _utterance_done(self, item: Utterance, clock: Clock) -> None:
         """The user's turn is over: play the reply prepared for it, or answer it now."""
         for r in (self._generating, self._playing):
-            if r is not None and not r.discarded and r.utterance_start == item.start:
+            if (
+                r is not None
+                and not (r.discarded or r.cancelled)
+                and r.utterance_start == item.start
+            ):
+                r.confirmed = True
                 self._commit(r)
                 return
         if self._generating is not None:
@@ -349,7 +361,7 @@ class Engine:
             return
         if not said or _is_stop(said):
             return
-        r = _Reply(" ".join([self._carry, said]).strip(), hold=True)
+        r = _Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
         if self.config.vad.early_commit and _sounds_finished(said):
@@ -522,8 +534,10 @@ class Engine:
         if r.first_audio_at is not None and self.speaker:
             self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
         if interrupted and not heard:
-            # Nothing of the reply was heard: no turn; the user's words open their next one.
-            self._carry = r.user_text
+            # Nothing of the reply was heard: no turn; the user's words open their next one —
+            # unless it was prepared at a pause of an utterance that goes on (and so holds them).
+            goes_on = r.utterance_start is not None and not r.confirmed
+            self._carry = r.carried if goes_on else r.user_text
             return
         if not r.failed:
             self.history.add(r.user_text, heard, interrupted)
@@ -630,18 +644,23 @@ class Engine:
         def speak(chunk: str) -> None:
             if r.hold:  # prepared at a pause: voice it now, play it once the turn is over
                 t0 = time.monotonic()
-                pcms = list(self.models.tts.synthesize(chunk)) if self.speaker else []
+                pcms = self._voice(chunk, clock) if self.speaker else []
                 timings.setdefault("tts_first_audio", _ms(time.monotonic() - t0))
-                r.held.append((chunk, pcms))
-                return
-            at = self._say(chunk, timings)
+                if r.hold:
+                    r.held.append((chunk, pcms))
+                    return
+                # Committed while it was being voiced: play it now.
+                self.emit(ev.ReplySentence(chunk))
+                at = self._play(pcms)
+            else:
+                at = self._say(chunk, timings, clock)
             end = self.speaker.busy_until() if self.speaker and at is not None else None
             r.chunks.append(_Chunk(chunk, at, end))
             self._started_audio(r, at)
 
         deltas = iter([answer]) if answer is not None else llm.stream(messages)
         try:
-            for delta in deltas:
+            for delta in self._in_background(deltas, clock):
                 timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
                 if self._poll(clock):
                     break
@@ -659,7 +678,7 @@ class Engine:
         finally:
             close = getattr(deltas, "close", None)
             if close:
-                close()  # stops the model's generation at once when cancelled
+                self._run_on_worker(close)  # stops the model's generation at once when cancelled
         if not r.chunks and not r.held and not self._cancelled:
             speak(self.config.persona.fallback_reply)  # a model that said nothing still answers
         timings["llm_total"] = _ms(time.monotonic() - started)
@@ -701,15 +720,56 @@ class Engine:
             ]
         return answer
 
-    def _say(self, chunk: str, timings: dict[str, float]) -> float | None:
+    def _say(
+        self, chunk: str, timings: dict[str, float], clock: Clock | None = None
+    ) -> float | None:
         """Speak one chunk of the reply; return the session time its audio starts (None if mute)."""
         self.emit(ev.ReplySentence(chunk))
         if self.speaker is None:
             return None
         started = time.monotonic()
+        pcms = self._voice(chunk, clock)
+        timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
+        if self._cancelled:
+            return None  # the user spoke while it was being voiced: it is never played
+        return self._play(pcms)
+
+    def _voice(self, chunk: str, clock: Clock | None) -> list[np.ndarray]:
+        return self._run_on_worker(lambda: list(self.models.tts.synthesize(chunk)), clock)
+
+    def _play(self, pcms: list[np.ndarray]) -> float | None:
         start_at: float | None = None
-        for pcm in self.models.tts.synthesize(chunk):
-            timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
+        for pcm in pcms:
+            assert self.speaker is not None
             at = self.speaker.play(pcm, self.models.tts.sample_rate)
             start_at = at if start_at is None else start_at
         return start_at
+
+    # -- model work off the engine's thread ------------------------------------------------------
+
+    def _run_on_worker(self, fn, clock: Clock | None = None):
+        """fn() on the model worker thread; meanwhile, with a microphone, keep hearing the user.
+
+        The model calls (a token, a sentence voiced) take tens to hundreds of ms. Running them on
+        one worker thread while this thread goes on polling the mic every few ms is what lets
+        the user be heard — and the reply stopped — at once, even mid-sentence.
+        """
+        if self._mic is None or clock is None:
+            return fn()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="engine-models")
+        future = self._pool.submit(fn)
+        while True:
+            try:
+                return future.result(timeout=_HEAR_EVERY_S)
+            except FutureTimeout:
+                self._poll(clock)
+
+    def _in_background(self, deltas, clock: Clock | None):
+        """The model's deltas, each computed on the worker thread (see _run_on_worker)."""
+        end = object()
+        while True:
+            delta = self._run_on_worker(lambda: next(deltas, end), clock)
+            if delta is end:
+                return
+            yield delta
