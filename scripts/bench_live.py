@@ -1,0 +1,923 @@
+"""Benchmark live conversation: voice-to-voice latency, speculation on/off, barge-in and STT WER.
+
+Usage (from the checkout):
+
+    .venv/bin/python scripts/bench_live.py [--out DIR] [--speech DIR] [--quick] [--no-device]
+
+What it measures (issue 5, "measure first"), with the default models and a config that only
+makes replies reproducible and short (`[llm] temperature = 0`, `max_tokens = 40`):
+
+1. End of the user's speech → first reply audio over spoken turns of varied length (commands_en
+   clips and the longer LibriSpeech / pocketsphinx / faster-whisper clips), through
+   (a) the real audio path: `assistant talk` on the devices of a private PulseAudio
+       (scripts/pa_up.sh): each clip is played into the virtual mic with paplay, the virtual mic
+       and the speaker monitor are recorded with every block stamped on arrival (so the
+       recorders' lag cancels), and the end of speech is found in the mic recording;
+   (b) the file path: one `assistant talk --input ALL --output OUT --events EV --fast` over all
+       clips laid end to end with long silences between them (silence costs nothing in --fast).
+   The end of speech is found in the audio by offline Silero VAD and by energy; the first reply
+   audio is the first sound of OUT / of the speaker recording after it. Each turn's engine stage
+   breakdown (`timings_ms` of its Turn event) is kept. Both with speculation on (the default) and
+   off (`[vad] speculate_ms = 0`): the before/after of the speculative-reply change.
+2. Barge-in (`--barge-in on`): a second utterance is placed over a playing reply, 0.5–1.0 s after
+   it started, and the onset of the interrupting speech (from the audio) → the moment the reply
+   audio stops (from OUT / the speaker recording) is measured. On the file path the reply start is
+   learnt from the first (latency) run, which has the same layout (two passes); on the device path
+   the interruption is played when the engine reports that the reply started.
+3. STT accuracy in the loop: WER of the transcript the engine used for each turn (speculative
+   pause transcript or the final one) against the reference, vs transcribing the whole clip
+   offline with the same model; the issue allows at most 0.02 worse.
+
+Writes OUT/bench_live.json (all numbers, machine info, load average) and OUT/bench_live.png
+(per-turn latency breakdown), prints a markdown table on stdout (progress goes to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
+
+import bench  # noqa: E402  (scripts/bench.py: shared helpers of the file-path benchmark)
+from bench import (  # noqa: E402
+    load_references,
+    log,
+    machine_info,
+    make_wer,
+    read_events,
+    speech_end_energy,
+    speech_end_offline,
+    summary,
+)
+
+RATE = 16_000
+GAP_S = 24.0  # silence after each clip in the file-path layout: the reply plays out inside it
+LEAD_S = 1.0
+STAGES = ["stt", "recall", "llm_first_token", "tts_first_audio", "wait"]
+STAGE_LABELS = {
+    "stt": "speech-to-text",
+    "recall": "memory recall",
+    "llm_first_token": "LLM first token",
+    "tts_first_audio": "TTS first audio",
+    "wait": "end-of-turn wait + LLM to first chunk + other",
+}
+# Short replies that sound finished; the longer clips are read prose.
+INTERRUPTERS = [
+    "commands_en/cancel_timer.wav",
+    "commands_en/whats_the_date.wav",
+    "commands_en/timer_status.wav",
+    "commands_en/what_time_is_it.wav",
+    "commands_en/nevermind.wav",
+]
+LONG_CLIPS = [
+    "leopard_test_librispeech_1272-128104-0000.wav",
+    "fw_jfk.flac",
+    "pocketsphinx_librivox_sas_0870.wav",
+    "pocketsphinx_librivox_sas_0890.wav",
+    "pocketsphinx_librivox_sas_0920.wav",
+    "pocketsphinx_librivox_sas_0930.wav",
+    "fw_stereo_diarization_left.wav",
+    "wyoming_turn_on_the_living_room_lamp.wav",
+]
+CONFIGS = {
+    "speculation_on": "[llm]\ntemperature = 0.0\nmax_tokens = 40\n",
+    "speculation_off": "[llm]\ntemperature = 0.0\nmax_tokens = 40\n\n[vad]\nspeculate_ms = 0\n",
+}
+
+
+# -- pure helpers (tested in tests/test_bench_live.py) -------------------------------------------
+
+
+def block_db(x: np.ndarray, rate: int, block_s: float = 0.01) -> np.ndarray:
+    """Loudness (dBFS) of consecutive blocks of `block_s` seconds."""
+    block = max(1, round(rate * block_s))
+    n = len(x) // block
+    if n == 0:
+        return np.zeros(0)
+    rms = np.sqrt(np.mean(np.square(x[: n * block].reshape(n, block), dtype=np.float64), axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-9))
+
+
+def speech_onset_energy(pcm: np.ndarray, rate: int = RATE) -> float | None:
+    """Start (s) of the first loud stretch of a clip, by energy (the mirror of speech_end_energy).
+
+    20 ms frames; loud = within 25 dB of the loudest frame and 6 dB above the noise floor (10th
+    percentile); the start of the first run of at least 3 loud frames (60 ms), so clicks are
+    ignored.
+    """
+    db = block_db(pcm, rate, 0.02)
+    if len(db) == 0:
+        return None
+    loud = db > max(db.max() - 25, np.percentile(db, 10) + 6)
+    run = 0
+    for i, is_loud in enumerate(loud):
+        run = run + 1 if is_loud else 0
+        if run >= 3:
+            return (i - 2) * 0.02
+    return None
+
+
+def speech_onset_offline(pcm: np.ndarray) -> float | None:
+    """Start (s) of the first speech segment of a 16 kHz clip by offline Silero VAD, or None."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    opts = VadOptions(
+        threshold=0.5, min_speech_duration_ms=250, min_silence_duration_ms=300, speech_pad_ms=0
+    )
+    segments = get_speech_timestamps(pcm, opts)
+    return segments[0]["start"] / RATE if segments else None
+
+
+def first_sound(x: np.ndarray, rate: int, after_s: float, db: float = -50.0) -> float | None:
+    """Start (s) of the first 10 ms block at or after `after_s` louder than `db` dBFS."""
+    start = max(0, round(after_s * rate))
+    levels = block_db(x[start:], rate)
+    loud = np.flatnonzero(levels > db)
+    return None if len(loud) == 0 else (start + loud[0] * round(rate * 0.01)) / rate
+
+
+def sound_stop(
+    x: np.ndarray, rate: int, after_s: float, min_gap_s: float = 0.7, db: float = -50.0
+) -> float | None:
+    """When the sound playing at `after_s` stops: the start of the first quiet stretch after it.
+
+    Quiet = 10 ms blocks under `db` dBFS for at least `min_gap_s` (longer than the pauses between
+    a voice's words and sentences, shorter than the silence before the next reply). None if the
+    sound never stops within x.
+    """
+    start = max(0, round(after_s * rate))
+    levels = block_db(x[start:], rate)
+    block = round(rate * 0.01)
+    need = max(1, round(min_gap_s / 0.01))
+    run = 0
+    for i, level in enumerate(levels):
+        run = run + 1 if level <= db else 0
+        if run >= need:
+            return (start + (i - need + 1) * block) / rate
+    return None
+
+
+def layout(clips: list[np.ndarray], gap_s: float, lead_s: float = LEAD_S) -> tuple[np.ndarray, list[float]]:
+    """Clips laid end to end with `gap_s` of silence after each; (signal, start of each clip)."""
+    parts, starts, t = [np.zeros(round(lead_s * RATE), np.float32)], [], lead_s
+    for pcm in clips:
+        starts.append(t)
+        parts += [pcm.astype(np.float32), np.zeros(round(gap_s * RATE), np.float32)]
+        t += len(pcm) / RATE + gap_s
+    return np.concatenate(parts), starts
+
+
+def overlay(base: np.ndarray, pcm: np.ndarray, at_s: float) -> np.ndarray:
+    """`base` with `pcm` mixed in from `at_s` seconds (extended with silence if needed)."""
+    start = round(at_s * RATE)
+    out = np.zeros(max(len(base), start + len(pcm)), np.float32)
+    out[: len(base)] = base
+    out[start : start + len(pcm)] += pcm
+    return out
+
+
+def split_by_time(events: list[dict[str, Any]], starts: list[float]) -> list[list[dict[str, Any]]]:
+    """Events of a file-path run grouped by clip: an event belongs to the clip whose turn it is.
+
+    A timed event belongs to the last clip started at or before its time; untimed ones (turn,
+    transcript, ...) follow the timed event before them.
+    """
+    groups: list[list[dict[str, Any]]] = [[] for _ in starts]
+    cur = -1
+    for e in events:
+        if "t" in e and e.get("type") in ("speech_started", "speech_ended"):
+            cur = int(np.searchsorted(starts, e["t"] + 1e-9, side="right")) - 1
+        if cur >= 0:
+            groups[cur].append(e)
+    return groups
+
+
+def turn_records(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the engine did for one clip: transcripts used, turns, first-audio and stop times."""
+    turns = [e for e in events if e.get("type") == "turn"]
+    return {
+        "transcripts": [e["text"] for e in events if e.get("type") == "transcript" and e["text"]],
+        "partials": [e["text"] for e in events if e.get("type") == "partial_transcript"],
+        "speech_ended_t": [e["t"] for e in events if e.get("type") == "speech_ended"],
+        "speaking_started_t": [e["t"] for e in events if e.get("type") == "speaking_started"],
+        "speaking_ended_t": [e["t"] for e in events if e.get("type") == "speaking_ended"],
+        "speech_started_t": [e["t"] for e in events if e.get("type") == "speech_started"],
+        "turns": [
+            {
+                "user_text": e["user_text"],
+                "reply_text": e["reply_text"],
+                "interrupted": e.get("interrupted", False),
+                "timings_ms": e["timings_ms"],
+            }
+            for e in turns
+        ],
+    }
+
+
+def breakdown(timings: dict[str, float]) -> dict[str, float] | None:
+    """A turn's end of speech → first audio split into stages (wait = what the stages leave)."""
+    if "end_of_speech_to_first_audio" not in timings:
+        return None
+    parts = {k: float(timings.get(k, 0.0)) for k in STAGES if k != "wait"}
+    parts["wait"] = float(timings["end_of_speech_to_first_audio"]) - sum(parts.values())
+    return {k: round(v, 1) for k, v in parts.items()}
+
+
+def load_average() -> dict[str, Any]:
+    """`uptime` and the 1/5/15-minute load averages, to be read with every number."""
+    one, five, fifteen = os.getloadavg()
+    try:
+        text = subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    return {"uptime": text, "load_1_5_15": [round(one, 2), round(five, 2), round(fifteen, 2)]}
+
+
+# -- running the assistant -----------------------------------------------------------------------
+
+
+def talk_cmd(config: Path, data: Path, events: Path, *extra: str) -> list[str]:
+    """`python -m assistant talk` of this checkout (not the installed script, which may be main's)."""
+    return [
+        sys.executable,
+        "-m",
+        "assistant",
+        "talk",
+        "--config",
+        str(config),
+        "--data-dir",
+        str(data),
+        "--events",
+        str(events),
+        *extra,
+    ]
+
+
+def fresh_dir(path: Path) -> Path:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def run_file(
+    pcm: np.ndarray, name: str, work: Path, config: Path, *extra: str
+) -> tuple[list[dict[str, Any]], np.ndarray, int, float]:
+    """One `talk --input --output --fast` over pcm; (events, OUT samples, OUT rate, wall s)."""
+    import soundfile
+
+    from assistant.audio.frames import write_wav
+
+    clip, out, events = work / f"{name}.in.wav", work / f"{name}.out.wav", work / f"{name}.jsonl"
+    write_wav(clip, pcm, RATE)
+    events.unlink(missing_ok=True)
+    cmd = talk_cmd(config, fresh_dir(work / "data" / name), events)
+    cmd += ["--input", str(clip), "--output", str(out), "--fast", *extra]
+    started = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"talk {name} failed ({proc.returncode}): {proc.stderr[-800:]}")
+    played, rate = soundfile.read(str(out), dtype="float32", always_2d=True)
+    return read_events(events), played[:, 0], rate, wall
+
+
+def clip_ends(pcm: np.ndarray) -> dict[str, float | None]:
+    """Where the speech of a clip starts and ends, by offline Silero and by energy (seconds)."""
+    return {
+        "onset_silero": speech_onset_offline(pcm),
+        "onset_energy": speech_onset_energy(pcm),
+        "end_silero": speech_end_offline(pcm),
+        "end_energy": speech_end_energy(pcm),
+    }
+
+
+def measure_turn(
+    row: dict[str, Any], speech_end_at: dict[str, float | None], reply_at: float | None
+) -> None:
+    """Fill row with end of speech (by each finder) → first reply sound, in ms."""
+    row["first_reply_sound_s"] = reply_at
+    for key, end in speech_end_at.items():
+        if end is not None and reply_at is not None:
+            row[f"e2e_{key}_ms"] = round((reply_at - end) * 1000, 1)
+    turns = row["turns"]
+    answered = next((t for t in turns if "end_of_speech_to_first_audio" in t["timings_ms"]), None)
+    if answered:
+        row["e2e_engine_ms"] = answered["timings_ms"]["end_of_speech_to_first_audio"]
+        row["breakdown_ms"] = breakdown(answered["timings_ms"])
+
+
+def file_latency(
+    names: list[str], audio: dict[str, np.ndarray], ends: dict[str, dict], work: Path, cfg: Path
+) -> dict[str, Any]:
+    """All clips through one `talk --fast` run; per-clip rows."""
+    pcm, starts = layout([audio[n] for n in names], GAP_S)
+    events, out, rate, wall = run_file(pcm, cfg.stem, work, cfg)
+    rows = []
+    for name, start, group in zip(names, starts, split_by_time(events, starts), strict=True):
+        row = {"clip": name, "start_s": start, **turn_records(group)}
+        e = ends[name]
+        at = {k: e[k] for k in ("end_silero", "end_energy") if e[k] is not None}
+        # The reply must not have started while the user still spoke (a clip split in two turns):
+        # then "first sound after the end" would be the first turn's reply.
+        end = start + max(at.values()) if at else start
+        row["reply_during_speech"] = first_sound(out[: round(end * rate)], rate, start) is not None
+        reply_at = first_sound(out, rate, end) if at else None
+        measure_turn(
+            row, {k.removeprefix("end_"): start + v for k, v in at.items()}, reply_at
+        )
+        rows.append(row)
+    return {"wall_s": round(wall, 1), "starts": starts, "rows": rows, "out_rate": rate}
+
+
+# -- the device path -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def private_pulse(base: Path) -> Iterator[dict[str, str]]:
+    """A private PulseAudio (scripts/pa_up.sh) for this process and its children; stopped after."""
+    up = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "pa_up.sh"), str(base)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if up.returncode != 0:
+        raise RuntimeError(f"scripts/pa_up.sh failed: {up.stderr.strip()}")
+    words = shlex.split(up.stdout.strip().splitlines()[-1])  # export K='v' K='v' PA_PID=n
+    env = dict(w.split("=", 1) for w in words[1:])
+    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}
+    os.environ.update({k: env[k] for k in saved})
+    try:
+        yield env
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        subprocess.run(["bash", str(ROOT / "scripts" / "pa_down.sh"), str(base)], timeout=60)
+
+
+def sample_at(rec: Any, t: float) -> int:
+    """Index of the first sample of the recording that arrived at or after monotonic time t."""
+    with rec._lock:
+        blocks = list(rec._blocks)
+    n = 0
+    for arrived, data in blocks:
+        if arrived >= t:
+            return n
+        n += len(data) // 2
+    return n
+
+
+class DeviceSession:
+    """`assistant talk` on the private PulseAudio's devices, with the mic and speaker recorded."""
+
+    def __init__(self, work: Path, name: str, config: Path, *extra: str) -> None:
+        from tests.test_audio_devices import Recorder  # tests/: the device test's stamped recorder
+
+        self.events_path = work / f"{name}.jsonl"
+        self.events_path.unlink(missing_ok=True)
+        self.speaker = Recorder("vspeaker.monitor")
+        self.mic = Recorder("vmic")
+        self.speaker.wait_for_data()
+        self.mic.wait_for_data()
+        self.log = open(work / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115
+        cmd = talk_cmd(config, fresh_dir(work / "data" / name), self.events_path, *extra)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.wait(lambda: self.of_type("listening"), 120, "listening")
+
+    def events(self) -> list[dict[str, Any]]:
+        return read_events(self.events_path)
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.events() if e.get("type") == kind]
+
+    def wait(self, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the assistant exited ({self.proc.returncode}) before {what}")
+            time.sleep(0.02)
+        return None
+
+    def settle(self, n_events: int, timeout: float) -> None:
+        """Wait until a turn after event n_events has played out (or nothing more happens)."""
+
+        def done() -> bool:
+            new = self.events()[n_events:]
+            kinds = [e["type"] for e in new]
+            if "turn" in kinds:
+                return "listening" in kinds[kinds.index("turn") :]
+            # nothing intelligible: a transcript with no text and no reply after it
+            return any(e["type"] == "transcript" and not e["text"] for e in new) and not any(
+                k == "thinking" for k in kinds
+            )
+
+        self.wait(done, timeout, "the reply to finish")
+        time.sleep(0.4)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.speaker.stop()
+        self.mic.stop()
+
+
+def locate(rec: Any, clip: np.ndarray, t0: float, t1: float) -> tuple[int, float]:
+    """Where (sample index) the clip is in the recording between monotonic times t0 and t1."""
+    from tests.test_audio_devices import best_match
+
+    a, b = sample_at(rec, t0), sample_at(rec, t1)
+    seg = rec.audio()[a:b]
+    if len(seg) < len(clip):
+        return -1, 0.0
+    lag, ncc = best_match(seg, clip)
+    return a + lag, ncc
+
+
+def device_latency(
+    names: list[str], audio: dict[str, np.ndarray], ends: dict[str, dict], work: Path, cfg: Path
+) -> dict[str, Any]:
+    """Each clip played into the virtual mic in turn; the reply recorded from the speaker."""
+    from tests.test_audio_devices import inject
+
+    session = DeviceSession(work, f"device-{cfg.stem}", cfg)
+    marks = []
+    try:
+        for name in names:
+            n = len(session.events())
+            t0 = time.monotonic()
+            inject(work / "clips" / Path(name).with_suffix(".wav").name)
+            t1 = time.monotonic()
+            session.settle(n, 60)
+            marks.append((name, n, t0, t1))
+        n_end = len(session.events())
+    finally:
+        session.close()
+    events = session.events()
+    spk = session.speaker.audio()
+    rows = []
+    bounds = [m[1] for m in marks] + [n_end]
+    for i, (name, n, t0, t1) in enumerate(marks):
+        row = {"clip": name, **turn_records(events[n : bounds[i + 1]])}
+        pos, ncc = locate(session.mic, audio[name], t0 - 0.3, t1 + 1.0)
+        row["mic_match_ncc"] = round(ncc, 3)
+        if pos < 0 or ncc < 0.8:  # the recording lost the clip (a dropped block under load)
+            rows.append(row)
+            continue
+        e = ends[name]
+        end_t = {
+            k: session.mic.arrival(pos + round(e[f"end_{k}"] * RATE))
+            for k in ("silero", "energy")
+            if e[f"end_{k}"] is not None
+        }
+        onset_t = session.mic.arrival(pos + round((e["onset_energy"] or 0.0) * RATE))
+        # The speaker recording from the user's onset: any sound before the end is a reply that
+        # started while they spoke.
+        s_on = sample_at(session.speaker, onset_t)
+        s_end = sample_at(session.speaker, max(end_t.values()))
+        row["reply_during_speech"] = first_sound(spk[s_on:s_end], RATE, 0.0) is not None
+        first = first_sound(spk, RATE, s_end / RATE)
+        reply_at = session.speaker.arrival(round(first * RATE)) if first is not None else None
+        measure_turn(row, end_t, reply_at)
+        rows.append(row)
+    return {"rows": rows}
+
+
+# -- barge-in ------------------------------------------------------------------------------------
+
+
+def file_bargein(
+    names: list[str],
+    first_run: dict[str, Any],
+    audio: dict[str, np.ndarray],
+    ends: dict[str, dict],
+    work: Path,
+    cfg: Path,
+    wanted: int,
+) -> dict[str, Any]:
+    """Second pass over the latency layout with an interruption over each long enough reply."""
+    pcm, starts = layout([audio[n] for n in names], GAP_S)
+    placed = []
+    for i, row in enumerate(first_run["rows"]):
+        start = row["speaking_started_t"][0] if row["speaking_started_t"] else None
+        end = row["speaking_ended_t"][0] if row["speaking_ended_t"] else None
+        if start is None or end is None or end - start < 2.0 or row["reply_during_speech"]:
+            continue
+        who = INTERRUPTERS[len(placed) % len(INTERRUPTERS)]
+        offset = 0.5 + 0.5 * (len(placed) % 6) / 5  # 0.5 … 1.0 s into the reply
+        onset_in_clip = ends[who]["onset_energy"] or 0.0
+        at = start + offset - onset_in_clip  # the speech itself begins `offset` into the reply
+        pcm = overlay(pcm, audio[who], at)
+        placed.append({"clip": names[i], "interrupter": who, "at_s": at, "offset_s": offset})
+        if len(placed) >= wanted:
+            break
+    events, out, rate, wall = run_file(pcm, "bargein-file", work, cfg, "--barge-in", "on")
+    for p in placed:
+        e = ends[p["interrupter"]]
+        p["onset_energy_s"] = p["at_s"] + (e["onset_energy"] or 0.0)
+        p["onset_silero_s"] = p["at_s"] + e["onset_silero"] if e["onset_silero"] else None
+        started = [x["t"] for x in events if x.get("type") == "speaking_started"]
+        # The reply being interrupted: the last one that started before the interruption.
+        before = [t for t in started if t < p["onset_energy_s"]]
+        p["reply_started_s"] = before[-1] if before else None
+        stop = sound_stop(out, rate, p["onset_energy_s"])
+        p["stop_s"] = stop
+        ended = [x["t"] for x in events if x.get("type") == "speaking_ended"]
+        p["engine_stop_s"] = next((t for t in ended if t >= p["onset_energy_s"] - 0.05), None)
+        heard = [x["t"] for x in events if x.get("type") == "speech_started"]
+        p["engine_onset_s"] = next((t for t in heard if t >= p["at_s"] - 0.3), None)
+        valid = (
+            p["reply_started_s"] is not None
+            and p["onset_energy_s"] > p["reply_started_s"] + 0.2
+            and first_sound(out, rate, p["onset_energy_s"] - 0.05) is not None
+            and stop is not None
+            and (first_sound(out, rate, p["onset_energy_s"] - 0.05) or 1e9) < p["onset_energy_s"]
+        )
+        p["valid"] = bool(valid)
+        if valid:
+            p["stop_latency_energy_ms"] = round((stop - p["onset_energy_s"]) * 1000, 1)
+            if p["onset_silero_s"] is not None:
+                p["stop_latency_silero_ms"] = round((stop - p["onset_silero_s"]) * 1000, 1)
+            if p["engine_stop_s"] is not None:
+                p["stop_latency_engine_ms"] = round(
+                    (p["engine_stop_s"] - p["onset_energy_s"]) * 1000, 1
+                )
+    turns = [x for x in events if x.get("type") == "turn"]
+    return {
+        "wall_s": round(wall, 1),
+        "interruptions": placed,
+        "interrupted_turns": sum(1 for t in turns if t.get("interrupted")),
+    }
+
+
+def device_bargein(
+    pairs: list[tuple[str, str]], audio: dict[str, np.ndarray], ends: dict, work: Path, cfg: Path
+) -> dict[str, Any]:
+    """Play a question; 0.5–1.0 s after its reply starts, play an interruption into the mic."""
+    from tests.test_audio_devices import inject
+
+    clips = work / "clips"
+    session = DeviceSession(work, "device-bargein", cfg, "--barge-in", "on")
+    placed = []
+    try:
+        for k, (question, who) in enumerate(pairs):
+            n = len(session.events())
+            inject(clips / Path(question).with_suffix(".wav").name)
+            started = session.wait(
+                lambda n=n: [e for e in session.events()[n:] if e["type"] == "speaking_started"],
+                60,
+                "the reply",
+            )
+            if not started:
+                session.settle(n, 30)
+                continue
+            time.sleep(0.5 + 0.5 * (k % 6) / 5)
+            m = len(session.events())
+            t0 = time.monotonic()
+            inject(clips / Path(who).with_suffix(".wav").name)
+            t1 = time.monotonic()
+            session.settle(m, 60)
+            placed.append({"clip": question, "interrupter": who, "t0": t0, "t1": t1, "n": m})
+    finally:
+        session.close()
+    spk = session.speaker.audio()
+    events = session.events()
+    for p in placed:
+        pos, ncc = locate(session.mic, audio[p["interrupter"]], p["t0"] - 0.3, p["t1"] + 1.0)
+        p["mic_match_ncc"] = round(ncc, 3)
+        turns = [e for e in events[p["n"] :] if e["type"] == "turn"]
+        p["interrupted_turn"] = bool(turns and turns[0].get("interrupted"))
+        if pos < 0 or ncc < 0.8:
+            p["valid"] = False
+            continue
+        e = ends[p["interrupter"]]
+        onset = session.mic.arrival(pos + round((e["onset_energy"] or 0.0) * RATE))
+        s_on = sample_at(session.speaker, onset)
+        playing = first_sound(spk[max(0, s_on - RATE // 10) : s_on], RATE, 0.0) is not None
+        stop = sound_stop(spk, RATE, s_on / RATE)
+        p["valid"] = bool(playing and stop is not None)
+        if p["valid"]:
+            stop_t = session.speaker.arrival(round(stop * RATE))
+            p["stop_latency_energy_ms"] = round((stop_t - onset) * 1000, 1)
+        for key in ("t0", "t1", "n"):
+            p.pop(key)
+    return {"interruptions": placed}
+
+
+# -- accuracy ------------------------------------------------------------------------------------
+
+
+def wer_check(
+    names: list[str], rows: list[dict[str, Any]], audio: dict[str, np.ndarray], refs: dict
+) -> dict[str, Any]:
+    """WER of the transcripts the engine used vs the whole clip transcribed offline."""
+    import jiwer
+
+    from assistant.config import Config
+    from assistant.models import registry
+    from assistant.stages.stt import WhisperTranscriber
+
+    norm, wer = make_wer()
+    config = Config()
+    stt = WhisperTranscriber(registry.require(config, "stt"), config.stt)
+    per = []
+    for name, row in zip(names, rows, strict=True):
+        offline = stt.transcribe(audio[name]).text
+        used = " ".join(row["transcripts"])
+        per.append(
+            {
+                "clip": name,
+                "reference": refs[name],
+                "engine": used,
+                "offline": offline,
+                "wer_engine": wer(refs[name], used),
+                "wer_offline": wer(refs[name], offline),
+                "speculative": bool(row["partials"]) and row["transcripts"][-1:] == row["partials"][-1:],
+            }
+        )
+    ref_n = [norm(p["reference"]) for p in per]
+    eng = float(jiwer.wer(ref_n, [norm(p["engine"]) for p in per]))
+    off = float(jiwer.wer(ref_n, [norm(p["offline"]) for p in per]))
+    return {
+        "corpus_wer_engine": eng,
+        "corpus_wer_offline": off,
+        "mean_wer_engine": float(np.mean([p["wer_engine"] for p in per])),
+        "mean_wer_offline": float(np.mean([p["wer_offline"] for p in per])),
+        "delta": eng - off,
+        "within_0_02": eng - off <= 0.02,
+        "turns_on_speculative_transcript": sum(p["speculative"] for p in per),
+        "clips": per,
+    }
+
+
+# -- summary, plot, table ------------------------------------------------------------------------
+
+
+def summarize_latency(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [r for r in rows if not r.get("reply_during_speech") and r.get("first_reply_sound_s")]
+    timed = [r for r in ok if "breakdown_ms" in r]
+    return {
+        "n_clips": len(rows),
+        "n_timed": len(ok),
+        "e2e_silero_ms": summary([r["e2e_silero_ms"] for r in ok if "e2e_silero_ms" in r]),
+        "e2e_energy_ms": summary([r["e2e_energy_ms"] for r in ok if "e2e_energy_ms" in r]),
+        "e2e_engine_ms": summary([r["e2e_engine_ms"] for r in timed]),
+        "stages_ms": {k: summary([r["breakdown_ms"][k] for r in timed]) for k in STAGES},
+        "left_out": [r["clip"] for r in rows if r not in ok],
+        "multi_turn": [r["clip"] for r in rows if len(r["turns"]) > 1],
+    }
+
+
+def summarize_bargein(b: dict[str, Any]) -> dict[str, Any]:
+    valid = [p for p in b["interruptions"] if p.get("valid")]
+    out = {"n_placed": len(b["interruptions"]), "n_valid": len(valid)}
+    for key in ("energy", "silero", "engine"):
+        vals = [p[f"stop_latency_{key}_ms"] for p in valid if f"stop_latency_{key}_ms" in p]
+        out[f"stop_{key}_ms"] = summary(vals)
+    out["within_150_ms"] = sum(1 for p in valid if p["stop_latency_energy_ms"] <= 150)
+    return out
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(k, v) for k, v in result["latency"].items() if v.get("rows")]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 3.2 * len(panels)), squeeze=False)
+    colors = ["#4e79a7", "#59a14f", "#f28e2b", "#e15759", "#bab0ac"]
+    for ax, (label, run) in zip(axes[:, 0], panels, strict=True):
+        rows = run["rows"]
+        x = np.arange(len(rows))
+        bottom = np.zeros(len(rows))
+        for stage, color in zip(STAGES, colors, strict=True):
+            h = np.array([r.get("breakdown_ms", {}).get(stage, 0.0) / 1000 for r in rows])
+            ax.bar(x, h, 0.7, bottom=bottom, color=color, label=STAGE_LABELS[stage])
+            bottom += h
+        audio = [r.get("e2e_silero_ms") for r in rows]
+        ax.scatter(
+            x,
+            [np.nan if a is None else a / 1000 for a in audio],
+            marker="_",
+            s=300,
+            color="k",
+            zorder=3,
+            label="from the audio (Silero end → first sound)",
+        )
+        bad = [i for i, r in enumerate(rows) if r.get("reply_during_speech")]
+        ax.scatter(bad, [0.05] * len(bad), marker="x", color="r", label="reply during speech (left out)")
+        ax.axhline(0.4, color="#c00000", lw=1, ls=":", label="target 0.4 s")
+        ax.set_title(label.replace("_", " "), fontsize=10)
+        ax.set_ylabel("s from end of speech")
+        ax.set_xticks(x)
+        ax.set_xticklabels(
+            [Path(r["clip"]).stem.replace("_", " ")[:28] for r in rows], rotation=55, ha="right", fontsize=7
+        )
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    m = result["machine"]
+    fig.suptitle(
+        f"End of speech → first reply audio per turn ({m['cpu_model']}, {m['cores']} cores, "
+        f"load {result['load_before']['load_1_5_15'][0]:.1f}, {m['date'][:16]})",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, bbox_inches="tight", dpi=90)
+    plt.close(fig)
+
+
+def _ms(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0f}"
+
+
+def table(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    lines = [
+        f"Measured {m['date'][:16]} UTC on {m['cpu_model']} ({m['cores']} cores), load average "
+        f"{result['load_before']['load_1_5_15']} before and {result['load_after']['load_1_5_15']} "
+        f"after (other agents were using the CPU: these numbers are pessimistic); "
+        f"`scripts/bench_live.py{' --quick' if result['quick'] else ''}`, "
+        f"{result['bench_seconds'] / 60:.0f} min.",
+        "",
+        "End of speech → first reply audio (ms; end of speech found in the audio):",
+        "",
+        "| path, speculation | turns | Silero end p50 / p95 | energy end p50 / p95 | engine's "
+        "own p50 / p95 | STT p50 | LLM first token p50 | TTS first audio p50 | wait + rest p50 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, run in result["latency"].items():
+        s = run.get("summary")
+        if not s:
+            continue
+        a, e, g, st = s["e2e_silero_ms"], s["e2e_energy_ms"], s["e2e_engine_ms"], s["stages_ms"]
+        lines.append(
+            f"| {label.replace('_', ' ')} | {s['n_timed']}/{s['n_clips']} | "
+            f"{_ms(a['p50'])} / {_ms(a['p95'])} | {_ms(e['p50'])} / {_ms(e['p95'])} | "
+            f"{_ms(g['p50'])} / {_ms(g['p95'])} | {_ms(st['stt']['p50'])} | "
+            f"{_ms(st['llm_first_token']['p50'])} | {_ms(st['tts_first_audio']['p50'])} | "
+            f"{_ms(st['wait']['p50'])} |"
+        )
+    lines += [
+        "",
+        "Barge-in (`--barge-in on`): onset of the interrupting speech → reply audio stops (ms):",
+        "",
+        "| path | interruptions timed / placed | p50 | p95 | max | ≤ 150 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, b in result["bargein"].items():
+        s = b.get("summary")
+        if not s:
+            continue
+        st = s["stop_energy_ms"]
+        lines.append(
+            f"| {label} | {s['n_valid']}/{s['n_placed']} | {_ms(st['p50'])} | {_ms(st['p95'])} | "
+            f"{_ms(st['max'])} | {s['within_150_ms']}/{s['n_valid']} |"
+        )
+    w = result.get("wer")
+    if w:
+        lines += [
+            "",
+            f"STT in the loop ({len(w['clips'])} clips, file path, speculation on; "
+            f"{w['turns_on_speculative_transcript']} answered on the pause transcript): corpus WER "
+            f"{w['corpus_wer_engine']:.3f} vs {w['corpus_wer_offline']:.3f} for the whole clip "
+            f"transcribed offline: {w['delta']:+.3f} "
+            f"({'within' if w['within_0_02'] else 'NOT within'} the 0.02 allowed).",
+        ]
+    return "\n".join(lines)
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-out", help="output folder")
+    parser.add_argument("--speech", type=Path, default=bench.DEFAULT_SPEECH, help="speech folder")
+    parser.add_argument("--quick", action="store_true", help="fewer turns (~3 minutes)")
+    parser.add_argument("--no-device", action="store_true", help="skip the PulseAudio device path")
+    args = parser.parse_args(argv)
+    speech: Path = args.speech
+    if not (speech / "transcripts.tsv").is_file():
+        sys.exit(f"bench_live: no transcripts.tsv in {speech} (pass --speech DIR)")
+    from assistant.audio.frames import read_audio, write_wav
+
+    refs = dict(load_references(speech))
+    commands = sorted(n for n in refs if n.startswith("commands_en/") and n not in INTERRUPTERS)
+    n_cmd, n_long, n_barge = (4, 2, 4) if args.quick else (12, 8, 10)
+    picked = bench.pick([Path(c) for c in commands], n_cmd)
+    # Long and short turns alternate, so neither kind bunches up late in the conversation.
+    names: list[str] = []
+    for i, command in enumerate(picked):
+        names += [str(command), *LONG_CLIPS[i : i + 1][: max(0, n_long - i)]]
+    out: Path = args.out
+    work = out / "live"
+    clips_dir = work / "clips"
+    clips_dir.mkdir(parents=True, exist_ok=True)
+    audio = {n: read_audio(speech / n) for n in names + INTERRUPTERS}
+    for n, pcm in audio.items():  # paplay wants WAV; 16 kHz mono like the mic
+        write_wav(clips_dir / Path(n).with_suffix(".wav").name, pcm, RATE)
+    ends = {n: clip_ends(pcm) for n, pcm in audio.items()}
+    cfgs = {}
+    for label, text in CONFIGS.items():
+        cfgs[label] = work / f"{label}.toml"
+        cfgs[label].write_text(text, encoding="utf-8")
+
+    machine = machine_info()
+    load_before = load_average()
+    log(f"bench_live: {len(names)} turns; {load_before['uptime']}")
+    started = time.monotonic()
+    result: dict[str, Any] = {
+        "machine": machine,
+        "load_before": load_before,
+        "quick": args.quick,
+        "configs": CONFIGS,
+        "clips": names,
+        "clip_speech": ends,
+        "latency": {},
+        "bargein": {},
+    }
+    for label, cfg in cfgs.items():
+        log(f"file path, {label}: one `talk --fast` over {len(names)} turns")
+        run = file_latency(names, audio, ends, work, cfg)
+        run["summary"] = summarize_latency(run["rows"])
+        result["latency"][f"file, {label}"] = run
+        log(f"  p50 {run['summary']['e2e_silero_ms']['p50']} ms (Silero end → first sound)")
+    log(f"barge-in, file path: {n_barge} interruptions")
+    b = file_bargein(
+        names,
+        result["latency"]["file, speculation_on"],
+        audio,
+        ends,
+        work,
+        cfgs["speculation_on"],
+        n_barge,
+    )
+    b["summary"] = summarize_bargein(b)
+    result["bargein"]["file"] = b
+    log(f"  stop p50 {b['summary']['stop_energy_ms']['p50']} ms")
+    if not args.no_device:
+        with private_pulse(work / "pa"):
+            for label, cfg in cfgs.items():
+                log(f"device path, {label}: {len(names)} turns through PulseAudio")
+                run = device_latency(names, audio, ends, work, cfg)
+                run["summary"] = summarize_latency(run["rows"])
+                result["latency"][f"device, {label}"] = run
+                log(f"  p50 {run['summary']['e2e_silero_ms']['p50']} ms")
+            questions = [
+                r["clip"]
+                for r in result["latency"]["file, speculation_on"]["rows"]
+                if r["speaking_started_t"] and not r["reply_during_speech"]
+            ][:n_barge]
+            pairs = [(q, INTERRUPTERS[k % len(INTERRUPTERS)]) for k, q in enumerate(questions)]
+            log(f"barge-in, device path: {len(pairs)} interruptions")
+            b = device_bargein(pairs, audio, ends, work, cfgs["speculation_on"])
+            b["summary"] = summarize_bargein(b)
+            result["bargein"]["device"] = b
+            log(f"  stop p50 {b['summary']['stop_energy_ms']['p50']} ms")
+    log("STT accuracy: engine transcripts vs offline")
+    result["wer"] = wer_check(
+        names, result["latency"]["file, speculation_on"]["rows"], audio, refs
+    )
+    result["load_after"] = load_average()
+    result["bench_seconds"] = round(time.monotonic() - started, 1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_live.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    plot(result, out / "bench_live.png")
+    log(f"wrote {out / 'bench_live.json'} and {out / 'bench_live.png'}")
+    print(table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
