@@ -682,7 +682,13 @@ def wer_check(
 
 
 def summarize_latency(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    ok = [r for r in rows if not r.get("reply_during_speech") and r.get("first_reply_sound_s")]
+    # Timed: the clip got a reply of its own (not the next clip's), which did not start while
+    # the user was still speaking.
+    ok = [
+        r
+        for r in rows
+        if r["speaking_started_t"] and not r.get("reply_during_speech") and "e2e_silero_ms" in r
+    ]
     timed = [r for r in ok if "breakdown_ms" in r]
     return {
         "n_clips": len(rows),
@@ -776,7 +782,8 @@ def table(result: dict[str, Any]) -> str:
         "End of speech → first reply audio (ms; end of speech found in the audio):",
         "",
         "| path, speculation | turns | Silero end p50 / p95 | energy end p50 / p95 | engine's "
-        "own p50 / p95 | STT p50 | LLM first token p50 | TTS first audio p50 | wait + rest p50 |",
+        "own p50 / p95 | STT p50 | LLM first token p50 / p95 | TTS first audio p50 | "
+        "wait + rest p50 |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, run in result["latency"].items():
@@ -788,7 +795,8 @@ def table(result: dict[str, Any]) -> str:
             f"| {label.replace('_', ' ')} | {s['n_timed']}/{s['n_clips']} | "
             f"{_ms(a['p50'])} / {_ms(a['p95'])} | {_ms(e['p50'])} / {_ms(e['p95'])} | "
             f"{_ms(g['p50'])} / {_ms(g['p95'])} | {_ms(st['stt']['p50'])} | "
-            f"{_ms(st['llm_first_token']['p50'])} | {_ms(st['tts_first_audio']['p50'])} | "
+            f"{_ms(st['llm_first_token']['p50'])} / {_ms(st['llm_first_token']['p95'])} | "
+            f"{_ms(st['tts_first_audio']['p50'])} | "
             f"{_ms(st['wait']['p50'])} |"
         )
     lines += [
@@ -836,7 +844,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speech", type=Path, default=bench.DEFAULT_SPEECH, help="speech folder")
     parser.add_argument("--quick", action="store_true", help="fewer turns (~3 minutes)")
     parser.add_argument("--no-device", action="store_true", help="skip the PulseAudio device path")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="FILE",
+        help="only redo the summaries, plot and table of a saved bench_live.json",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        return render(json.loads(args.from_json.read_text(encoding="utf-8")), args.out)
     speech: Path = args.speech
     if not (speech / "transcripts.tsv").is_file():
         sys.exit(f"bench_live: no transcripts.tsv in {speech} (pass --speech DIR)")
@@ -921,6 +937,15 @@ def main(argv: list[str] | None = None) -> int:
     result["wer"] = wer_check(names, result["latency"]["file, speculation_on"]["rows"], audio, refs)
     result["load_after"] = load_average()
     result["bench_seconds"] = round(time.monotonic() - started, 1)
+    return render(result, out)
+
+
+def render(result: dict[str, Any], out: Path) -> int:
+    """Summarize, then write OUT/bench_live.json and .png and print the markdown table."""
+    for run in result["latency"].values():
+        run["summary"] = summarize_latency(run["rows"])
+    for b in result["bargein"].values():
+        b["summary"] = summarize_bargein(b)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_live.json").write_text(
         json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
