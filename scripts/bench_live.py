@@ -774,10 +774,11 @@ def table(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
         f"Measured {m['date'][:16]} UTC on {m['cpu_model']} ({m['cores']} cores), load average "
-        f"{result['load_before']['load_1_5_15']} before and {result['load_after']['load_1_5_15']} "
+        f"{result['load_before']['load_1_5_15']} before and "
+        f"{result.get('load_after', {}).get('load_1_5_15')} "
         f"after (other agents were using the CPU: these numbers are pessimistic); "
         f"`scripts/bench_live.py{' --quick' if result['quick'] else ''}`, "
-        f"{result['bench_seconds'] / 60:.0f} min.",
+        f"{result.get('bench_seconds', 0) / 60:.0f} min.",
         "",
         "End of speech → first reply audio (ms; end of speech found in the audio):",
         "",
