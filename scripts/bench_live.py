@@ -521,59 +521,69 @@ def device_latency(
 
 
 def file_bargein(
-    names: list[str],
-    first_run: dict[str, Any],
+    questions: list[str],
     audio: dict[str, np.ndarray],
     ends: dict[str, dict],
     work: Path,
     cfg: Path,
     wanted: int,
 ) -> dict[str, Any]:
-    """Second pass over the latency layout with an interruption over each long enough reply."""
-    pcm, starts = layout([audio[n] for n in names], GAP_S)
-    placed = []
-    for i, row in enumerate(first_run["rows"]):
-        start = row["speaking_started_t"][0] if row["speaking_started_t"] else None
-        end = row["speaking_ended_t"][0] if row["speaking_ended_t"] else None
-        if start is None or end is None or end - start < 2.0 or row["reply_during_speech"]:
-            continue
-        who = INTERRUPTERS[len(placed) % len(INTERRUPTERS)]
-        offset = 0.5 + 0.5 * (len(placed) % 6) / 5  # 0.5 … 1.0 s into the reply
-        onset_in_clip = ends[who]["onset_silero"] or 0.0
-        at = start + offset - onset_in_clip  # the speech itself begins `offset` into the reply
-        pcm = overlay(pcm, audio[who], at)
-        placed.append({"clip": names[i], "interrupter": who, "at_s": at, "offset_s": offset})
-        if len(placed) >= wanted:
+    """Two passes per interruption: learn when the reply to a question starts, then talk over it.
+
+    Each pass is a fresh `talk --fast --barge-in on` over the question alone (then question +
+    interruption), so the reply starts at nearly the same time in both (greedy sampling, no
+    history); the interruption's speech begins 0.5–1.0 s into the reply.
+    """
+    placed: list[dict[str, Any]] = []
+    for q in questions:
+        if sum(1 for p in placed if p["valid"]) >= wanted:
             break
-    events, out, rate, wall = run_file(pcm, "bargein-file", work, cfg, "--barge-in", "on")
-    started = [x["t"] for x in events if x.get("type") == "speaking_started"]
-    ended = [x["t"] for x in events if x.get("type") == "speaking_ended"]
-    heard = [x["t"] for x in events if x.get("type") == "speech_started"]
-    for p in placed:
-        e = ends[p["interrupter"]]
-        onsets = {k: p["at_s"] + e[f"onset_{k}"] for k in ("silero", "energy") if e[f"onset_{k}"]}
-        p.update({f"onset_{k}_s": v for k, v in onsets.items()})
-        onset = onsets.get("silero", onsets.get("energy", p["at_s"]))
-        before = [t for t in started if t < onset]  # the reply being interrupted
-        p["reply_started_s"] = before[-1] if before else None
-        p["engine_onset_s"] = next((t for t in heard if t >= p["at_s"] - 0.3), None)
-        p["engine_stop_s"] = next((t for t in ended if t >= onset - 0.3), None)
+        base, _ = layout([audio[q]], 12.0)
+        k = len(placed)
+        events, _, _, _ = run_file(base, f"barge-{k}-a", work, cfg, "--barge-in", "on")
+        start = next((x["t"] for x in events if x.get("type") == "speaking_started"), None)
+        end = next((x["t"] for x in events if x.get("type") == "speaking_ended"), None)
+        if start is None or end is None or end - start < 1.8:
+            continue  # no reply, or too short to talk over
+        who = INTERRUPTERS[k % len(INTERRUPTERS)]
+        offset = 0.5 + 0.5 * (k % 6) / 5  # 0.5 … 1.0 s into the reply
+        e = ends[who]
+        at = start + offset - (e["onset_silero"] or 0.0)
+        pcm = overlay(base, audio[who], at)
+        events, out, rate, _ = run_file(pcm, f"barge-{k}-b", work, cfg, "--barge-in", "on")
+        p: dict[str, Any] = {
+            "clip": q,
+            "interrupter": who,
+            "at_s": round(at, 3),
+            "offset_s": offset,
+            "pass1_reply_s": [start, end],
+        }
+        onsets = {k: at + e[f"onset_{k}"] for k in ("silero", "energy") if e[f"onset_{k}"]}
+        p.update({f"onset_{k}_s": round(v, 3) for k, v in onsets.items()})
+        onset = onsets.get("silero", onsets.get("energy", at))
+        started = [x["t"] for x in events if x.get("type") == "speaking_started"]
+        ended = [x["t"] for x in events if x.get("type") == "speaking_ended"]
+        heard = [x["t"] for x in events if x.get("type") == "speech_started"]
+        p["reply_started_s"] = next((t for t in started if t < onset), None)
+        p["engine_onset_s"] = next((t for t in heard if onset - 0.5 <= t < onset + 1.0), None)
+        p["engine_stop_s"] = next((t for t in ended if onset - 0.3 <= t < onset + 3.0), None)
+        p["interrupted_turn"] = any(
+            x.get("type") == "turn" and x.get("interrupted") for x in events
+        )
         stop = sound_stop(out, rate, onset)
         p["stop_s"] = stop
-        # Timed only if the reply was playing when the interruption began and stopped after it.
+        # Timed only if the reply was playing when the interruption began.
         playing = first_sound(out[: round(onset * rate)], rate, onset - 0.3) is not None
         p["valid"] = bool(p["reply_started_s"] is not None and playing and stop is not None)
         if p["valid"]:
-            for k, v in onsets.items():
-                p[f"stop_latency_{k}_ms"] = round((stop - v) * 1000, 1)
+            for key, v in onsets.items():
+                p[f"stop_latency_{key}_ms"] = round((stop - v) * 1000, 1)
             if p["engine_stop_s"] is not None:
                 p["stop_latency_engine_ms"] = round((p["engine_stop_s"] - onset) * 1000, 1)
-    turns = [x for x in events if x.get("type") == "turn"]
-    return {
-        "wall_s": round(wall, 1),
-        "interruptions": placed,
-        "interrupted_turns": sum(1 for t in turns if t.get("interrupted")),
-    }
+        placed.append(p)
+        took = f"stopped {((stop or 0) - onset) * 1000:.0f} ms after the onset"
+        log(f"  {q}: {took if p['valid'] else 'not timed (the reply was not playing)'}")
+    return {"interruptions": placed}
 
 
 def device_bargein(
@@ -851,9 +861,27 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="only redo the summaries, plot and table of a saved bench_live.json",
     )
+    parser.add_argument(
+        "--redo-file-bargein",
+        action="store_true",
+        help="with --from-json: measure the file-path barge-in again into that result",
+    )
     args = parser.parse_args(argv)
     if args.from_json:
-        return render(json.loads(args.from_json.read_text(encoding="utf-8")), args.out)
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        if args.redo_file_bargein:
+            from assistant.audio.frames import read_audio
+
+            names = saved["clips"]
+            audio = {n: read_audio(args.speech / n) for n in names + INTERRUPTERS}
+            work = args.out / "live"
+            cfg = work / "speculation_on.toml"
+            work.mkdir(parents=True, exist_ok=True)
+            cfg.write_text(CONFIGS["speculation_on"], encoding="utf-8")
+            n = 3 if saved["quick"] else 10
+            file_b = file_bargein(names, audio, saved["clip_speech"], work, cfg, n)
+            saved["bargein"]["file"] = file_b
+        return render(saved, args.out)
     speech: Path = args.speech
     if not (speech / "transcripts.tsv").is_file():
         sys.exit(f"bench_live: no transcripts.tsv in {speech} (pass --speech DIR)")
@@ -902,15 +930,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  p50 {run['summary']['e2e_silero_ms']['p50']} ms (Silero end → first sound)")
         checkpoint(out, result)
     log(f"barge-in, file path: {n_barge} interruptions")
-    b = file_bargein(
-        names,
-        result["latency"]["file, speculation_on"],
-        audio,
-        ends,
-        work,
-        cfgs["speculation_on"],
-        n_barge,
-    )
+    b = file_bargein(names, audio, ends, work, cfgs["speculation_on"], n_barge)
     b["summary"] = summarize_bargein(b)
     result["bargein"]["file"] = b
     log(f"  stop p50 {b['summary']['stop_silero_ms']['p50']} ms")
