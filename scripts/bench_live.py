@@ -706,6 +706,11 @@ def summarize_latency(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "e2e_silero_ms": summary([r["e2e_silero_ms"] for r in ok if "e2e_silero_ms" in r]),
         "e2e_energy_ms": summary([r["e2e_energy_ms"] for r in ok if "e2e_energy_ms" in r]),
         "e2e_engine_ms": summary([r["e2e_engine_ms"] for r in timed]),
+        # Before the conversation history fills up and starts sliding (see the README).
+        "e2e_silero_ms_first_8": summary([r["e2e_silero_ms"] for r in ok[:8]]),
+        "stages_ms_first_8": {
+            k: summary([r["breakdown_ms"][k] for r in timed[:8]]) for k in STAGES
+        },
         "stages_ms": {k: summary([r["breakdown_ms"][k] for r in timed]) for k in STAGES},
         "left_out": [r["clip"] for r in rows if r not in ok],
         "multi_turn": [r["clip"] for r in rows if len(r["turns"]) > 1],
@@ -739,7 +744,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
             h = np.array([r.get("breakdown_ms", {}).get(stage, 0.0) / 1000 for r in rows])
             ax.bar(x, h, 0.7, bottom=bottom, color=color, label=STAGE_LABELS[stage])
             bottom += h
-        audio = [r.get("e2e_silero_ms") for r in rows]
+        ok = summarize_latency(rows)["left_out"]
+        audio = [None if r["clip"] in ok else r.get("e2e_silero_ms") for r in rows]
         ax.scatter(
             x,
             [np.nan if a is None else a / 1000 for a in audio],
