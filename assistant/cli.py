@@ -208,6 +208,7 @@ def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
 
 
 def cmd_talk(args: argparse.Namespace) -> int:
+    from assistant.audio import echo
     from assistant.audio.devices import DeviceMicrophone, DeviceSpeaker
     from assistant.audio.files import FileMicrophone, FileSpeaker
     from assistant.engine import Engine
@@ -243,7 +244,8 @@ def cmd_talk(args: argparse.Namespace) -> int:
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
             engine = Engine(config, models, speaker, emit, _keeper(config, args))
-            engine.barge_in = config.audio.barge_in_on(file_input=not live)
+            # auto: on for file input, headphones, or an echo-cancelled source (asks the server)
+            engine.barge_in = echo.barge_in(config.audio, file_input=not live)
             engine.warm_up()
             try:
                 engine.run(mic)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,16 +37,21 @@ class AudioConfig:
                 f"[audio] barge_in must be one of {', '.join(BARGE_IN)}, not {self.barge_in!r}"
             )
 
-    def barge_in_on(self, file_input: bool = False) -> bool:
+    def barge_in_on(
+        self, file_input: bool = False, echo_cancelled: Callable[[], bool] | None = None
+    ) -> bool:
         """Whether talking over the assistant stops it, for this microphone.
 
         "auto" turns it on only where the mic cannot hear the speaker: file input, headphones, or
-        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel); elsewhere the
+        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel, which
+        `echo_cancelled` asks the sound server about: see assistant.audio.echo); elsewhere the
         assistant's own voice would interrupt itself, so it stays half-duplex.
         """
         if self.barge_in != "auto":
             return self.barge_in == "on"
-        return file_input or self.headphones or "echo" in self.input_device.lower()
+        if file_input or self.headphones:
+            return True
+        return bool(echo_cancelled and echo_cancelled())
 
 
 @dataclass(frozen=True)

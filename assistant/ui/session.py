@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant import events as ev
+from assistant.audio import echo
 from assistant.config import Config
 from assistant.errors import AssistantError
 
@@ -173,7 +174,7 @@ class Session:
                     self.emit(ev.Error(f"no speaker: {e}"))
             keeper = self._keeper(self.config, self.profile)
             engine = Engine(self.config, self.models, speaker, self.emit, keeper)
-            engine.barge_in = self.config.audio.barge_in_on()
+            engine.barge_in = echo.barge_in(self.config.audio)
             engine.warm_up()
             # The microphone opens last: audio captured during warm-up would only be a backlog.
             if self._open_mic is not None:
