@@ -94,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     install.add_argument("--autostart", action="store_true", help="also start it at login")
 
+    doctor = sub.add_parser(
+        "doctor", help="check the set-up (sound, devices, echo, models, memory) and say what to do"
+    )
+    _common(doctor)
+    _audio_devices(doctor)
+    doctor.add_argument(
+        "--setup-echo-cancel",
+        action="store_true",
+        help="load the sound server's echo canceller and make it the default mic and speaker",
+    )
+
     devices = sub.add_parser("devices", help="list audio devices")
     _common(devices)
 
@@ -328,6 +339,24 @@ def cmd_say(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant import doctor
+
+    if args.setup_echo_cancel:
+        try:
+            return doctor.setup_echo_cancel(sys.stdout)
+        except AssistantError as e:  # a problem the user must fix, not a usage error
+            print(f"assistant: error: {e}", file=sys.stderr)
+            return 1
+    try:
+        config, problem = _config(args), ""
+    except AssistantError as e:
+        config, problem = None, str(e)
+    memory = _memory_path(config or Config())
+    checks = doctor.run_checks(config, problem, memory, data_dir())
+    return doctor.report(checks, sys.stdout)
+
+
 def cmd_devices(args: argparse.Namespace) -> int:
     from assistant.audio.devices import list_devices
 
@@ -486,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         "chat": cmd_chat,
         "say": cmd_say,
         "devices": cmd_devices,
+        "doctor": cmd_doctor,
         "models": cmd_models,
         "memory": cmd_memory,
         "toggle": cmd_toggle,

@@ -40,6 +40,11 @@ SERVER_DEVICES = ("pulse", "default", "pipewire")
 _ECHO_NAME = re.compile(r"echo[-_ ]?cancel|\baec\b|_aec_|\.aec\b", re.IGNORECASE)
 
 
+def pactl_missing() -> bool:
+    """Whether the pactl command is not installed."""
+    return shutil.which("pactl") is None
+
+
 def pactl(*args: str, timeout: float = PACTL_TIMEOUT_S) -> str | None:
     """pactl's output (in English), or None without pactl, without a server, or on failure."""
     out = _pactl(*args, timeout=timeout)
@@ -396,9 +401,13 @@ def _make_default(run: Callable[..., tuple[int, str] | None]) -> None:
 
 def permanent_pulseaudio(setup_: Setup) -> str:
     """Lines for ~/.config/pulse/default.pa that load the echo canceller at every login."""
+    # Without masters it filters the defaults at login (device names can change between boots).
+    args = " ".join(
+        a for a in _split(setup_.arguments) if not a.startswith(("source_master=", "sink_master="))
+    )
     return (
         ".include /etc/pulse/default.pa\n"
-        f"load-module module-echo-cancel {setup_.arguments}\n"
+        f"load-module module-echo-cancel {args}\n"
         f"set-default-source {AEC_SOURCE}\n"
         f"set-default-sink {AEC_SINK}\n"
     )
