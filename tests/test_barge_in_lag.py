@@ -1,12 +1,10 @@
 """Barge-in latency while the next sentence is being synthesised (found by tests/test_echo_loop.py).
 
-The engine hears the microphone between LLM tokens and between spoken chunks (`_poll`), but not
-while piper synthesises a chunk. On a loaded 2-core machine a long sentence takes 1-2 s, and a
-user who talks over the reply in that time hears it go on for that long (measured live: speech
-onset at 14.25 s, reply cut at 16.38 s, load average 6.6). Issue 5 asks for playback to stop
-within 150 ms. This test reproduces it in real time with a synthesiser that takes 1.5 s for the
-second sentence (piper under load); it is marked xfail(strict) until the engine polls the
-microphone while synthesising (e.g. TTS on its own worker thread feeding the engine).
+Before the models ran on a worker thread, the engine heard the microphone only between LLM
+tokens and spoken chunks, not while piper synthesised a chunk: on a loaded 2-core machine a long
+sentence takes 1-2 s, and a user who talked over the reply heard it go on that long (measured
+live: speech onset at 14.25 s, reply cut at 16.38 s, load average 6.6). This reproduces it in real
+time with a synthesiser that takes 1.5 s for the second sentence (piper under load).
 """
 
 from __future__ import annotations
@@ -39,7 +37,6 @@ class _LoadedSynthesizer(ToneSynthesizer):
         yield from super().synthesize(text)
 
 
-@pytest.mark.xfail(strict=True, reason="the engine does not hear the mic while synthesising")
 @pytest.mark.timeout(60)
 def test_talking_over_the_reply_stops_it_even_while_the_next_sentence_is_synthesised():
     # The first sentence (~1.9 s of tone) plays from ~2.5 s; the second is synthesised from
