@@ -424,6 +424,7 @@ def permanent_pipewire() -> str:
         "  { name = libpipewire-module-echo-cancel\n"
         "    args = {\n"
         "      library.name = aec/libspa-aec-webrtc\n"
+        "      aec.args = { webrtc.extended_filter = true webrtc.gain_control = false }\n"
         '      capture.props = { node.name = "assistant_aec_capture" }\n'
         f'      source.props = {{ node.name = "{AEC_SOURCE}" '
         'node.description = "Echo-cancelled microphone" }\n'
