@@ -406,7 +406,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     from assistant.memory.store import check_profile
 
     profile = check_profile(getattr(args, "profile", None) or base.ui.profile)
-    for key in ("input_device", "output_device"):
+    for key in ("input_device", "output_device", "barge_in"):
         if getattr(args, key, None) is not None:
             base = override(base, "audio", **{key: getattr(args, key)})
     if args.events:
