@@ -136,6 +136,11 @@ def _config(args: argparse.Namespace) -> Config:
         config = override(config, "audio", output_device=args.output_device)
     if getattr(args, "llm_url", None) is not None:
         config = override(config, "llm", backend="openai", url=args.llm_url)
+    if config.llm.backend == "openai":
+        from assistant.stages.openai_llm import check_config, endpoint
+
+        check_config(config.llm)
+        endpoint(config.llm)  # a malformed or unsafe server URL is reported before anything else
     return config
 
 
@@ -413,9 +418,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"{m.role:<9} {m.status:<8} {size:>9}  {m.name}  {m.path or ''}")
     missing = [m.role for m in infos if not m.ok]
     if config.llm.backend == "openai":
-        from assistant.stages.openai_llm import check_config, describe
+        from assistant.stages.openai_llm import describe
 
-        check_config(config.llm)
         status, name, where = describe(config.llm)
         print(f"{'server':<9} {status:<8} {'-':>9}  {name}  {where}")
         if args.check and status != "ok":

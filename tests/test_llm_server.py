@@ -299,3 +299,71 @@ def test_server_down_at_start_is_reported_not_fatal():
     assert isinstance(llm, FallbackChatModel) and llm.connected is False
     (error,) = errors
     assert "lost the language model server" in error.message and "cannot connect" in error.message
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def cli(args, home, stdin="", timeout=120):
+    import subprocess
+
+    from tests.conftest import ASSISTANT, run_env
+
+    return subprocess.run(
+        [*ASSISTANT, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
+        env=run_env(home),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["chat", "--quiet", "--llm-url", "nonsense"], "'nonsense' is not a URL"),
+        (["--llm-url", "nonsense"], "'nonsense' is not a URL"),  # the app
+        (["talk", "--llm-url", "http://:8080/v1"], "is not a URL"),
+        (["chat", "--llm-url", "http://192.0.2.7:8080/v1"], "allow_insecure_http"),
+    ],
+)
+def test_bad_server_urls_are_one_line_errors(isolated_home, args, fragment):
+    from tests.test_cli import assert_one_line_error
+
+    started = time.monotonic()
+    result = cli(args, isolated_home, stdin="hello\n")
+    assert_one_line_error(result, fragment)
+    assert result.returncode == 2
+    assert time.monotonic() - started < 30  # before any model is loaded
+
+
+def test_rejected_key_stops_chat_with_one_line(isolated_home):
+    from tests.test_cli import assert_one_line_error
+
+    with StubServer("401") as stub:
+        result = cli(["chat", "--quiet", "--llm-url", stub.url], isolated_home, stdin="hello\n")
+    assert_one_line_error(result, "rejected the API key (HTTP 401)")
+    assert result.returncode == 2
+
+
+def test_chat_through_a_server(isolated_home):
+    with StubServer(reply="Hello from the server. How are you?") as stub:
+        result = cli(["chat", "--quiet", "--llm-url", stub.url], isolated_home, stdin="Hi!\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Sam: Hello from the server. How are you?"
+    assert stub.requests[-1]["messages"][-1] == {"role": "user", "content": "Hi!"}
+
+
+def test_models_shows_the_server_and_where_words_go(isolated_home, tmp_path):
+    with StubServer() as stub:
+        result = cli(["models", "--llm-url", stub.url], isolated_home)
+    assert result.returncode == 0, result.stderr
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith("server")]
+    assert row.split()[:3] == ["server", "ok", "-"] and "stub" in row and stub.url in row
+    assert "leave" not in row
+    config = tmp_path / "remote.toml"
+    config.write_text(
+        '[llm]\nbackend = "openai"\nurl = "https://192.0.2.7:8443/v1"\nconnect_timeout_s = 0.5\n'
+    )
+    result = cli(["models", "--config", str(config)], isolated_home)
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith("server")]
+    assert row.split()[1] == "down" and "(your words leave this computer)" in row
+    checked = cli(["models", "--check", "--config", str(config)], isolated_home)
+    assert checked.returncode == 2 and "is not answering" in checked.stderr
