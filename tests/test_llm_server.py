@@ -71,6 +71,7 @@ def test_own_interface_address_is_this_computer():
 def test_remote_url_says_words_leave_this_computer():
     local = endpoint(server_config("http://localhost:8080/v1/"))
     assert local.local and not local.leaves_computer and local.url == "http://localhost:8080/v1"
+    assert endpoint(server_config("http://[::1]:8080/v1")).host == "[::1]:8080"
     remote = endpoint(server_config("https://gpu-box.lan:8000/v1"))
     assert remote.leaves_computer
     assert remote.privacy_note == "your words leave this computer (sent to gpu-box.lan:8000)"
@@ -297,6 +298,7 @@ def test_server_down_at_start_is_reported_not_fatal():
     errors: list[ev.Event] = []
     llm = load_llm(Config(llm=server_config(closed_url())), errors.append)
     assert isinstance(llm, FallbackChatModel) and llm.connected is False
+    assert not llm.leaves_computer and llm.privacy_note == "on this computer"
     (error,) = errors
     assert "lost the language model server" in error.message and "cannot connect" in error.message
 

@@ -20,7 +20,8 @@ class FallbackChatModel:
     """Wraps a server model; speaks an apology instead of raising, optionally answers locally.
 
     `connected` is None until the server has been tried, then whether its last reply worked;
-    `endpoint.leaves_computer` / `privacy_note` say where the user's words go (for the window).
+    `leaves_computer` and `privacy_note` say where the user's words go, for the window (the
+    embedded model has neither: `getattr(llm, "leaves_computer", False)`).
     """
 
     def __init__(
@@ -42,6 +43,15 @@ class FallbackChatModel:
     @property
     def endpoint(self) -> Endpoint:
         return self.server.endpoint
+
+    @property
+    def leaves_computer(self) -> bool:
+        return self.endpoint.leaves_computer
+
+    @property
+    def privacy_note(self) -> str:
+        """Where the words go: "on this computer" or "your words leave this computer (…)"."""
+        return self.endpoint.privacy_note
 
     def lost(self, why: str) -> None:
         """Note that the server failed, telling the user once per outage."""

@@ -105,7 +105,8 @@ def endpoint(config: LlmConfig) -> Endpoint:
         raise AssistantError(f"the language model server URL {url!r} has a bad port") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
         raise AssistantError(f"the language model server URL {url!r} is not a URL {example}")
-    host = parts.hostname + (f":{port}" if port else "")
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = name + (f":{port}" if port else "")
     local = is_this_computer(parts.hostname)
     if parts.scheme == "http" and not local and not config.allow_insecure_http:
         raise AssistantError(
@@ -138,7 +139,8 @@ def reason(error: BaseException) -> str:
         return "timed out"
     if isinstance(error, openai.APIConnectionError):
         cause = error.__cause__ or error
-        return f"cannot connect ({type(cause).__name__}: {cause})".replace("\n", " ")[:200]
+        what = "cannot connect" if type(cause).__name__ == "ConnectError" else "connection lost"
+        return f"{what} ({type(cause).__name__}: {cause})".replace("\n", " ")[:200]
     if isinstance(error, openai.APIStatusError):
         message = " ".join(str(error.message).split())
         message = message.removeprefix(f"Error code: {error.status_code} - ")[:120]
@@ -205,6 +207,11 @@ class OpenAIChatModel:
                 return "the server lists no models; set [llm] server_model"
             self._model = ids[0]
         return None
+
+    @property
+    def model(self) -> str:
+        """The model's name on the server ("" until the server has listed its models)."""
+        return self._model
 
     def _model_name(self) -> str:
         if not self._model:
@@ -300,4 +307,4 @@ def describe(config: LlmConfig) -> tuple[str, str, str]:
     problem = model.check()
     status = "ok" if problem is None else "down"
     note = "" if where.local else f"  ({LEAVES})"
-    return status, model._model or "(first listed)", f"{where.url}{note}"
+    return status, model.model or "(first listed)", f"{where.url}{note}"
