@@ -356,10 +356,13 @@ def test_chat_through_a_server(isolated_home):
 def test_models_shows_the_server_and_where_words_go(isolated_home, tmp_path):
     with StubServer() as stub:
         result = cli(["models", "--llm-url", stub.url], isolated_home)
+        wrong = cli(["models", "--llm-url", stub.url.removesuffix("/v1")], isolated_home)
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if line.startswith("server")]
     assert row.split()[:3] == ["server", "ok", "-"] and "stub" in row and stub.url in row
     assert "leave" not in row
+    (row,) = [line for line in wrong.stdout.splitlines() if line.startswith("server")]
+    assert row.split()[1] == "error" and "usually ends in /v1" in row
     config = tmp_path / "remote.toml"
     config.write_text(
         '[llm]\nbackend = "openai"\nurl = "https://192.0.2.7:8443/v1"\nconnect_timeout_s = 0.5\n'

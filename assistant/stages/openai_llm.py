@@ -194,8 +194,7 @@ class OpenAIChatModel:
                 f"(HTTP {e.status_code}); check ${self.config.api_key_env or '(no key set)'}"
             ) from None
         except openai.NotFoundError:
-            if self._model:
-                return None  # some servers have no model list; the chat call will tell
+            # Every server this is for lists its models, so a 404 means the URL is wrong.
             raise AssistantError(
                 f"no OpenAI-compatible API at {self.endpoint.url} (HTTP 404); the URL usually "
                 "ends in /v1"
@@ -301,10 +300,20 @@ class OpenAIChatModel:
 
 
 def describe(config: LlmConfig) -> tuple[str, str, str]:
-    """(status, model, where) of the configured server, for `assistant models`."""
+    """(status, model, where) of the configured server, for `assistant models`.
+
+    status is "ok", "down" (no answer now) or "error" (it answers, but rejects the key or has no
+    API at that URL: the problem follows `where`).
+    """
     where = endpoint(config)
     model = OpenAIChatModel(config, where)
-    problem = model.check()
-    status = "ok" if problem is None else "down"
+    try:
+        status, problem = ("ok", "") if model.check() is None else ("down", "")
+    except AssistantError as e:
+        status, problem = "error", f"  ({e})"
     note = "" if where.local else f"  ({LEAVES})"
-    return status, model.model or "(first listed)", f"{where.url}{note}"
+    return (
+        status,
+        model.model or config.server_model or "(first listed)",
+        where.url + note + problem,
+    )
