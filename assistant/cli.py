@@ -423,7 +423,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         status, name, where = describe(config.llm)
         print(f"{'server':<9} {status:<8} {'-':>9}  {name}  {where}")
         if args.check and status != "ok":
-            raise AssistantError(f"the language model server {config.llm.url} is not answering")
+            raise AssistantError(f"the language model server {config.llm.url} is {status}")
     if args.check and missing:
         raise AssistantError(f"missing models: {', '.join(missing)}; run ./scripts/setup.sh")
     return 0

@@ -371,4 +371,4 @@ def test_models_shows_the_server_and_where_words_go(isolated_home, tmp_path):
     (row,) = [line for line in result.stdout.splitlines() if line.startswith("server")]
     assert row.split()[1] == "down" and "(your words leave this computer)" in row
     checked = cli(["models", "--check", "--config", str(config)], isolated_home)
-    assert checked.returncode == 2 and "is not answering" in checked.stderr
+    assert checked.returncode == 2 and "192.0.2.7:8443/v1 is down" in checked.stderr
