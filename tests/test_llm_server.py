@@ -372,3 +372,16 @@ def test_models_shows_the_server_and_where_words_go(isolated_home, tmp_path):
     assert row.split()[1] == "down" and "(your words leave this computer)" in row
     checked = cli(["models", "--check", "--config", str(config)], isolated_home)
     assert checked.returncode == 2 and "192.0.2.7:8443/v1 is down" in checked.stderr
+
+
+def test_a_key_rejected_mid_conversation_costs_a_turn_not_the_app(tmp_path):
+    # Down at start (so never asked), then back, rejecting the key: a spoken apology, no crash.
+    with StubServer("401") as stub:
+        errors: list[ev.Event] = []
+        llm = FallbackChatModel(
+            OpenAIChatModel(server_config(stub.url)), OFFLINE, None, errors.append
+        )
+        engine, _ = engine_with(llm, tmp_path, memory=False)
+        engine.warm_up()
+        assert engine.reply("Hello?").reply_text == OFFLINE
+    assert "rejected the API key (HTTP 401)" in errors[0].message

@@ -189,9 +189,11 @@ class OpenAIChatModel:
             models = self._client.models.list(timeout=self.config.connect_timeout_s + 5)
             ids = [m.id for m in models.data]
         except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
+            env = self.config.api_key_env
+            fix = f"check ${env}" if env else "set [llm] api_key_env to the variable holding it"
             raise AssistantError(
                 f"the language model server at {self.endpoint.url} rejected the API key "
-                f"(HTTP {e.status_code}); check ${self.config.api_key_env or '(no key set)'}"
+                f"(HTTP {e.status_code}); {fix}"
             ) from None
         except openai.NotFoundError:
             # Every server this is for lists its models, so a 404 means the URL is wrong.
@@ -213,8 +215,11 @@ class OpenAIChatModel:
         return self._model
 
     def _model_name(self) -> str:
-        if not self._model:
-            problem = self.check()
+        if not self._model:  # the server was down at start: ask it now
+            try:
+                problem = self.check()
+            except AssistantError as e:  # mid-conversation, a bad key costs a turn, not the app
+                raise ServerError(str(e)) from None
             if problem:
                 raise ServerError(problem)
         return self._model
