@@ -304,14 +304,14 @@ def test_server_down_at_start_is_reported_not_fatal():
 # -- the command line ------------------------------------------------------------------------------
 
 
-def cli(args, home, stdin="", timeout=120):
+def cli(args, home, stdin="", timeout=120, **env):
     import subprocess
 
     from tests.conftest import ASSISTANT, run_env
 
     return subprocess.run(
         [*ASSISTANT, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
-        env=run_env(home),
+        env={**run_env(home), **env},
     )  # fmt: skip
 
 
@@ -328,7 +328,8 @@ def test_bad_server_urls_are_one_line_errors(isolated_home, args, fragment):
     from tests.test_cli import assert_one_line_error
 
     started = time.monotonic()
-    result = cli(args, isolated_home, stdin="hello\n")
+    # The app (no command) checks for a display first: give it Qt's offscreen one.
+    result = cli(args, isolated_home, stdin="hello\n", QT_QPA_PLATFORM="offscreen")
     assert_one_line_error(result, fragment)
     assert result.returncode == 2
     assert time.monotonic() - started < 30  # before any model is loaded
