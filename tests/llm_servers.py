@@ -8,7 +8,6 @@ pings without words, HTTP 500 or 401, garbage, an HTML page.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -45,7 +44,8 @@ def chunk(text: str | None, finish: str | None = None) -> bytes:
 class StubServer:
     """An OpenAI-compatible server on loopback whose chat replies misbehave as `mode` says.
 
-    Modes: "ok" (streams `reply`), "stall" (headers, then nothing), "drip" (one word, then
+    Modes: "ok" (streams `reply`), "slow" (a long reply, a word every 50 ms; `hung_up` is set
+    when the client stops reading), "stall" (headers, then nothing), "drip" (one word, then
     nothing), "ping" (SSE comments forever, never a word), "500", "401", "garbage" (an event
     that is not JSON), "html" (200 with a web page). Stalls end when the server is closed.
     """
@@ -55,6 +55,7 @@ class StubServer:
         self.reply = reply
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.hung_up = threading.Event()  # the client closed a stream before its end
         self.closing = threading.Event()
         stub = self
 
@@ -93,8 +94,10 @@ class StubServer:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                with contextlib.suppress(OSError):
+                try:
                     self._stream(mode)
+                except OSError:
+                    stub.hung_up.set()
 
             def _stream(self, mode: str) -> None:
                 w = self.wfile
@@ -104,6 +107,12 @@ class StubServer:
                         w.write(chunk(word + " "))
                         w.flush()
                     w.write(chunk(None, "stop") + b"data: [DONE]\n\n")
+                elif mode == "slow":  # a word every 50 ms, for a long time
+                    for i in range(400):
+                        w.write(chunk(f"word{i} "))
+                        w.flush()
+                        time.sleep(0.05)
+                    w.write(b"data: [DONE]\n\n")
                 elif mode == "garbage":
                     w.write(b"data: {this is not json\n\n")
                 elif mode == "drip":

@@ -384,3 +384,14 @@ def test_a_key_rejected_mid_conversation_costs_a_turn_not_the_app(tmp_path):
         engine.warm_up()
         assert engine.reply("Hello?").reply_text == OFFLINE
     assert "rejected the API key (HTTP 401)" in errors[0].message
+
+
+def test_a_cancelled_reply_hangs_up_so_the_server_stops_writing():
+    # Barge-in closes the reply stream; the server must notice, not write 400 words to no one.
+    with StubServer("slow") as stub:
+        llm = FallbackChatModel(OpenAIChatModel(server_config(stub.url)), OFFLINE)
+        reply = llm.stream(MESSAGES)
+        assert [next(reply), next(reply)] == ["word0 ", "word1 "]
+        reply.close()
+        assert stub.hung_up.wait(5)
+        assert llm.connected is not False  # a cancel is not an outage
