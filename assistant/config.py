@@ -56,6 +56,8 @@ class VadConfig:
     release: float = 0.35  # probability below which a frame counts as silence
     min_speech_ms: int = 160  # shorter blips (clicks, coughs) do not start a turn
     end_silence_ms: int = 400  # silence that ends the user's turn
+    speculate_ms: int = 160  # silence after which a reply is prepared (and held); 0 = off
+    early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended
     pre_roll_ms: int = 300  # audio kept from before speech started
     post_roll_ms: int = 150  # audio kept after speech ended
     max_utterance_s: float = 30.0  # a turn is cut here even if the user keeps talking
