@@ -361,6 +361,7 @@ class Engine:
             return
         if not said or _is_stop(said):
             return
+        self.emit(ev.PartialTranscript(said))
         r = _Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
