@@ -81,7 +81,7 @@ class LlmConfig:
 
     model: str = "default"
     context_tokens: int = 2048
-    threads: int = 2
+    threads: int = 0  # 0 = one less than the CPU cores (at least 1); see the example file
     max_tokens: int = 200  # a spoken reply is short
     temperature: float = 0.7
     top_p: float = 0.9
