@@ -246,8 +246,10 @@ def test_echo_cancelled_auto_is_on_and_its_looped_back_reply_never_starts_a_turn
     assert db(raw) > -35.0  # the reply was looped into the mic
     assert turns and "time" in turns[0]["user_text"].lower(), turns  # the question was heard
     assert db(cancelled) < db(raw)  # the canceller removed some of it
+    # Its echo may make the voice detector start (printed above: speech_started > 1) without
+    # consequence when nothing intelligible is heard; what must not happen is a cut or a turn.
     own = kinds.count("speech_started") - 1
-    if own or turns[0]["interrupted"] or len(turns) != 1:
+    if turns[0]["interrupted"] or len(turns) != 1:
         # A known defect, measured (see README, "Checking the set-up"): on this full-scale
         # digital loop the webrtc canceller leaves -25..-35 dBFS of residual echo now and then
         # (more while it converges, and under CPU load), Silero hears it as speech and, with
