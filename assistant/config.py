@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,21 +36,17 @@ class AudioConfig:
                 f"[audio] barge_in must be one of {', '.join(BARGE_IN)}, not {self.barge_in!r}"
             )
 
-    def barge_in_on(
-        self, file_input: bool = False, echo_cancelled: Callable[[], bool] | None = None
-    ) -> bool:
+    def barge_in_on(self, file_input: bool = False) -> bool:
         """Whether talking over the assistant stops it, for this microphone.
 
-        "auto" turns it on only where the mic cannot hear the speaker: file input, headphones, or
-        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel, which
-        `echo_cancelled` asks the sound server about: see assistant.audio.echo); elsewhere the
-        assistant's own voice would interrupt itself, so it stays half-duplex.
+        "auto" turns it on only where the mic cannot hear the speaker at all: file input or
+        headphones. Elsewhere — an echo-cancelled source included, whose residual echo was
+        measured to cut its own replies in 2–3 of 6 runs (tests/test_echo_loop.py) — the
+        assistant's own voice could interrupt itself, so it stays half-duplex unless set "on".
         """
         if self.barge_in != "auto":
             return self.barge_in == "on"
-        if file_input or self.headphones:
-            return True
-        return bool(echo_cancelled and echo_cancelled())
+        return file_input or self.headphones
 
 
 @dataclass(frozen=True)

@@ -316,8 +316,8 @@ def cancelled(audio: AudioConfig) -> bool:
 
 
 def barge_in(audio: AudioConfig, file_input: bool = False) -> bool:
-    """Whether barge-in is on for this set-up (`[audio] barge_in`, asking the server for auto)."""
-    return audio.barge_in_on(file_input=file_input, echo_cancelled=lambda: cancelled(audio))
+    """Whether barge-in is on for this set-up (`[audio] barge_in`; see AudioConfig.barge_in_on)."""
+    return audio.barge_in_on(file_input=file_input)
 
 
 @dataclass(frozen=True)
