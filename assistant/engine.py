@@ -13,9 +13,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +59,31 @@ class Models:
     tts: Synthesizer
 
 
+class _Worker:
+    """One daemon thread that runs model calls in order.
+
+    A daemon, unlike a ThreadPoolExecutor's thread, is not waited for at exit: Ctrl+C must end
+    the app even while a model call is under way.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+        threading.Thread(target=self._serve, name="engine-models", daemon=True).start()
+
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        self._jobs.put((fn, future))
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            fn, future = self._jobs.get()
+            try:
+                future.set_result(fn())
+            except BaseException as e:  # handed to the caller, which re-raises it
+                future.set_exception(e)
+
+
 class Engine:
     """Runs conversations: `run(mic)` for voice, `reply(text)` for typed input."""
 
@@ -91,7 +118,7 @@ class Engine:
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
-        self._pool: ThreadPoolExecutor | None = None  # runs model calls (see _run_on_worker)
+        self._worker: _Worker | None = None  # runs model calls (see _run_on_worker)
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
 
     # -- control, from any thread -----------------------------------------------------------------
@@ -662,9 +689,9 @@ class Engine:
         """
         if self._mic is None or clock is None:
             return fn()
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="engine-models")
-        future = self._pool.submit(fn)
+        if self._worker is None:
+            self._worker = _Worker()
+        future = self._worker.submit(fn)
         while True:
             try:
                 return future.result(timeout=_HEAR_EVERY_S)
