@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(import_)
     import_.add_argument("file", type=Path)
 
+    reminders = sub.add_parser("reminders", help="pending timers and reminders, soonest first")
+    _common(reminders)
+
     models = sub.add_parser("models", help="list models, or download a better one")
     _common(models)
     models.add_argument("--check", action="store_true", help="exit non-zero if a model is missing")
@@ -170,6 +173,19 @@ def _keeper(config: Config, args: argparse.Namespace):
 
     store = MemoryStore(_memory_path(config))
     return MemoryKeeper(store, _profile(args), config.memory, config.persona.name)
+
+
+def _skills(config: Config, args: argparse.Namespace):
+    """The everyday skills (timers, reminders, lists…) of the profile, or None when off."""
+    if not config.skills.enabled:
+        return None
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    zone = local_zone(config.skills.time_zone)
+    skills = Skills(SkillStore(_memory_path(config)), _profile(args), zone)
+    skills.recogniser.warm_up()
+    return skills
 
 
 @contextlib.contextmanager
@@ -360,6 +376,24 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders(args: argparse.Namespace) -> int:
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    config = _config(args)
+    path = _memory_path(config)
+    if not path.exists():  # a reading command never creates the database
+        return 0
+    store = SkillStore(path)
+    try:
+        skills = Skills(store, _profile(args), local_zone(config.skills.time_zone))
+        for line in skills.pending_lines():
+            print(line)
+    finally:
+        store.close()
+    return 0
+
+
 def _human(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000 or unit == "GB":
@@ -413,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         "devices": cmd_devices,
         "models": cmd_models,
         "memory": cmd_memory,
+        "reminders": cmd_reminders,
         None: cmd_talk,
     }
     if args.command is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant import events as ev
 from assistant import prompt
@@ -22,6 +23,9 @@ from assistant.stages.llm import ChatModel, Message
 from assistant.stages.stt import Transcriber
 from assistant.stages.tts import Synthesizer
 from assistant.stages.vad import VoiceDetector
+
+if TYPE_CHECKING:
+    from assistant.skills.router import Skills
 
 
 def _ms(seconds: float) -> float:
@@ -48,12 +52,14 @@ class Engine:
         speaker: Speaker | None,
         emit: ev.Sink,
         memory: MemoryKeeper | None = None,
+        skills: Skills | None = None,
     ):
         self.config = config
         self.models = models
         self.speaker = speaker
         self.emit = emit
         self.memory = memory
+        self.skills = skills
         self.history = History()
         self.listener = Listener(models.vad, config.vad)
 
@@ -110,6 +116,8 @@ class Engine:
             timings["stt"] = _ms(stt_s)
         self.emit(ev.Thinking(user_text))
         answer = self._memory_command(user_text)
+        if answer is None and self.skills is not None:
+            answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
         facts: list[str] = []
         memories: list[str] = []
         if answer is None and self.memory:

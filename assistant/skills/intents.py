@@ -1,0 +1,522 @@
+"""The deterministic intent layer: a sentence → which skill, which action, and its slots.
+
+Timers, the time and date, and list items use the Home Assistant intent sentences (hassil +
+home-assistant-intents, restricted to the intents implemented here); reminders, alarms, notes,
+list queries and the phrasings those sentences miss use the patterns below. Anything not
+recognised returns None and goes to the language model.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.skills import times
+from assistant.skills.numbers import words_to_digits
+
+# HA intent → (skill, action). Only these are loaded, so "pause the timer" cannot match a media
+# intent and "add oat milk to my shopping list" cannot match a fan.
+HA_INTENTS = {
+    "HassStartTimer": ("timers", "start"),
+    "HassCancelTimer": ("timers", "cancel"),
+    "HassCancelAllTimers": ("timers", "cancel_all"),
+    "HassIncreaseTimer": ("timers", "add"),
+    "HassDecreaseTimer": ("timers", "subtract"),
+    "HassTimerStatus": ("timers", "status"),
+    "HassPauseTimer": ("timers", "pause"),
+    "HassUnpauseTimer": ("timers", "resume"),
+    "HassGetCurrentTime": ("time", "now"),
+    "HassGetCurrentDate": ("time", "date"),
+    "HassShoppingListAddItem": ("lists", "add"),
+    "HassListAddItem": ("lists", "add"),
+    "HassShoppingListCompleteItem": ("lists", "remove"),
+    "HassListCompleteItem": ("lists", "remove"),
+    "HassListRemoveItem": ("lists", "remove"),
+}
+
+_LEAD = re.compile(
+    r"^(?:(?:hey |ok |okay )?(?:siri|alexa|olly|ollie|google|computer|assistant|sam)[, ]+|"
+    r"(?:please|kindly|hey|ok|okay|so|now|and|um|uh)[, ]+|"
+    r"(?:can|could|would|will) you(?: please)? |i (?:want|need|would like) you to |"
+    r"i'd like you to )+"
+)
+
+
+def normalise(text: str) -> str:
+    """Lower case, plain apostrophes, no punctuation but in numbers, wake words off, digits."""
+    t = text.lower().replace("’", "'").replace("‘", "'")
+    # A comma in a list of things is an "and" ("eggs, milk and bread"); inside a number it stays.
+    t = re.sub(r"(?<!\d),|,(?!\d)", " and ", t)
+    t = re.sub(r"[^\w\s':.,-]|(?<!\d)[.:](?!\d)|(?<=\d)[.,](?!\d)", " ", t)
+    t = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", t)
+    t = " ".join(t.replace("-", " ").split())
+    t = _LEAD.sub("", t)
+    t = re.sub(r"\b(?:please|for me)\b", " ", t)
+    return " ".join(words_to_digits(t).split())
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the user asked for: skill and action, with the slots that were said."""
+
+    skill: str  # time | timers | reminders | lists | notes
+    action: str
+    slots: dict[str, Any] = field(default_factory=dict)
+    text: str = ""  # the normalised sentence
+
+
+# -- own patterns ------------------------------------------------------------------------------
+
+_ARTICLE = r"(?:(?:my|the|a|an|our|this|that) )?"
+_LIST_WORD = r"(?:list|lists)"
+# A list's name: words before "list", but never a preposition (so "eggs from my shopping list"
+# cannot make "eggs from my shopping" a name).
+_NAME = r"(?P<list>(?:(?!\b(?:from|to|on|off|in|into|onto|of|out)\b)[\w' ])+?)"
+_NOTES = re.compile(
+    r"^(?:(?:take|make|write|jot|add|create|save) (?:a |down a |me a )?(?:note|memo)s?|"
+    r"note (?:down|that)|write (?:this |that )?down|jot (?:this |that )?down|"
+    r"add (?:a )?note)(?: (?:that|saying|to say|of|about))?[:,]? (?P<text>.+)$"
+)
+_NOTES_READ = re.compile(
+    r"^(?:(?:read|show|tell|give)(?: me)? (?:back )?(?:all )?(?:my|the) notes?|"
+    r"what (?:are|were|is) (?:in )?my notes?|(?:my|what) notes(?: do i have)?|"
+    r"do i have (?:any )?notes)\b"
+)
+_NOTES_CLEAR = re.compile(
+    r"^(?:delete|clear|erase|remove|forget) (?:all )?(?:of )?(?:my|the) notes?\b"
+)
+_LIST_ADD = re.compile(
+    rf"^(?:add|put|include|append|stick|throw)(?: (?P<item>.+?))? (?:to|on|onto|in|into) "
+    rf"{_ARTICLE}(?:{_NAME} )?{_LIST_WORD}(?: (?:of|for|called|named) "
+    rf"(?P<list2>[\w' ]+))?$"
+)
+_LIST_REMOVE = re.compile(
+    rf"^(?:remove|delete|take|cross|strike|scratch|check|tick|erase|get rid of)(?: (?P<item>.+?))? "
+    rf"(?:off|from|out of|on|in) {_ARTICLE}(?:{_NAME} )?{_LIST_WORD}"
+    rf"(?: (?:of|for|called|named) (?P<list2>[\w' ]+))?$"
+)
+_LIST_CLEAR = re.compile(
+    rf"^(?:clear|empty|wipe|clean|reset|delete|remove|erase|get rid of)(?: out)? "
+    rf"(?:(?:all|everything)(?: (?:from|on|in|of))? )?{_ARTICLE}(?:{_NAME} )?"
+    rf"{_LIST_WORD}(?: (?:called|named) (?P<list2>[\w' ]+))?$"
+)
+_LIST_READ = re.compile(
+    rf"(?:what(?:'s| is| are| do i have| items are| things are)? (?:on|in) |read (?:me |out )?|"
+    rf"(?:show|tell|give) me |check |what's |what is |list (?:the )?items (?:on|in) |"
+    rf"anything (?:else )?(?:left )?on |how many (?:items|things) (?:are )?(?:on|in) ){_ARTICLE}"
+    rf"(?:(?P<list>[\w' ]+?) )?{_LIST_WORD}(?: (?:for|of|called|named) (?P<list2>[\w' ]+))?$"
+)
+_LISTS_WHICH = re.compile(r"\b(?:what|which) lists\b|\bmy lists\b|\ball (?:of )?my lists\b")
+_LIST_NEW = re.compile(
+    rf"^(?:create|make|start|begin|set up|open)(?: me)? (?:a )?(?:new )?(?:(?P<list>[\w' ]+?) )?"
+    rf"{_LIST_WORD}(?: (?:called|named|for|of|about) (?P<list2>.+))?$"
+)
+_REMIND = re.compile(
+    r"\b(?:remind(?:er)?s? (?:me|us|him|her)|set (?:a |an |up a |me a )?(?:new )?reminder|"
+    r"add (?:a )?reminder|create (?:a )?reminder|make (?:a )?reminder|"
+    r"reminder (?:to|for|about|at)|don't let me forget|make sure i (?:don't forget|remember)|"
+    r"(?:can you |could you )?remember to remind|(?:alert|notify|ping|nudge) me|"
+    r"let me know (?:when|at|in|before|about)|^remind$)\b"
+)
+_ALARM_SET = re.compile(
+    r"\b(?:(?:set|make|create|add|put|start|turn on|schedule|activate|need|want)(?: me)? "
+    r"(?:up )?(?:a |an |my |the |new |an? new )*(?:[\w ]+ )?alarms?|wake me|get me up|"
+    r"(?:need|want|have) to (?:get|wake) up|alarm (?:for|at|in|to)|new alarm|ring the .*alarm)\b"
+)
+_ALARM_CANCEL = re.compile(
+    r"\b(?:cancel|delete|remove|turn off|switch off|disable|stop|clear|get rid of|erase|"
+    r"deactivate|don't want|silence|snooze|reset)\b.*\balarms?\b|\bno (?:more )?alarms?\b"
+)
+_ALARM_QUERY = re.compile(
+    r"\balarms?\b.*\b(?:set|on|going off|go off|scheduled|settings?|for)\b|"
+    r"\b(?:what|which|when|list|show|check|tell|any|do i have|is there|are there|how many)\b"
+    r".*\balarms?\b|^alarms?$|\balarm settings\b"
+)
+_REMINDER_CANCEL = re.compile(
+    r"\b(?:cancel|delete|remove|clear|erase|drop|get rid of|forget|turn off|stop|scratch|"
+    r"call off|undo|wipe)\b.*\b(?:reminders?|calendar|events?|meetings?|appointments?|"
+    r"schedule|plans?|activity|activities|dates)\b|"
+    r"^(?:delete|remove|cancel|clear) (?:it|that|this)$|"
+    r"\b(?:make sure there (?:is|are) no|free up|clear (?:my|the) (?:day|morning|afternoon|"
+    r"evening|schedule))\b"
+)
+_CALENDAR_WORDS = (
+    r"(?:reminders?|reminded|calendar|schedule|scheduled|agenda|appointments?|meetings?|events?|"
+    r"plans?|planned|diary|engagements?|tasks?|deadlines?)"
+)
+# Words that make a calendar entry only with a verb and a time ("add lunch with Ann at noon").
+_OCCASIONS = (
+    r"(?:birthday|anniversary|holiday|concert|party|lunch|dinner|breakfast|brunch|conference|"
+    r"call|practice|class|game|date|function|festival|wedding|trip|flight|interview|visit)"
+)
+_REMINDER_QUERY = re.compile(
+    rf"\b(?:what(?:'s| is| are| do i have)?|when(?:'s| is| are)?|do i have|have i|is there|"
+    rf"are there|any|anything|list|show|tell me|check|give me|read|how many|did i|am i|will i|"
+    rf"what time|where|open|whats|look(?:s)? like|upcoming|next|remind me what|is my|are my|"
+    rf"who|through|pending)\b.*\b{_CALENDAR_WORDS}\b|\b{_CALENDAR_WORDS}\b.*\b(?:look like|today|"
+    rf"tomorrow|this week|next week|scheduled)\b|\bwhat(?:'s| is| do i have) (?:on|planned|going "
+    rf"on|coming up|for today|for tomorrow)\b|\b(?:do i have|have i got) (?:anything|something|any)"
+    rf"\b|\b(?:coming up|upcoming|pending)\b.*\b(?:week|today|tomorrow|tasks?|things)\b|"
+    rf"\bwhat (?:do i have|is) (?:coming up|next)\b|"
+    rf"\b(?:when|what time) is my (?:next )?{_OCCASIONS}\b|\bwhat(?:'s| is) for (?:today|"
+    rf"tomorrow)\b|\bwhat i have to do\b|\b(?:need|have) to do "
+    rf"(?:anything|something)\b|\b(?:do i have|is there|when is|where is) (?:a |an |the |my )?"
+    rf"(?:\w+ )?{_OCCASIONS}\b"
+)
+_WHEN_WORDS = (
+    r"(?:\d|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"morning|afternoon|evening|noon|next week|this week|weekend)"
+)
+_REMINDER_SET_LOOSE = re.compile(
+    rf"\b(?:schedule|add|put|set|book|create|make|arrange|plan|organi[sz]e|invite|enter|"
+    rf"register|save|mark|block|pencil|note|set up|need|want|would like|modify|repeat|include|"
+    rf"send)\b.*\b{_CALENDAR_WORDS}\b|\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
+    rf"^(?:new |an? )?(?:event|reminder|appointment|meeting)s?\b|\b(?:schedule|add|put|book|"
+    rf"plan|mark)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
+    rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|\bset\b.*\b{_WHEN_WORDS}|"
+    rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
+)
+_TIMER = re.compile(r"\btimers?\b")
+_TIMER_STATUS = re.compile(
+    r"\b(?:how (?:long|much time|much longer|many minutes)|time (?:is )?left|remaining|"
+    r"status)\b"
+)
+_TIME_NOW = re.compile(
+    r"\b(?:what(?:'s| is)? (?:the )?(?:current |local |exact |correct )?time(?: is it)?"
+    r"(?: (?:now|right now|currently|here|please))?$|what time is it|"
+    r"tell me (?:the )?(?:current )?time|(?:current|present|local) time|time is it|"
+    r"the time (?:now|right now|please)|time now|(?:say|tell|give|display|show)(?: me)? "
+    r"(?:the )?(?:current )?time|is the time (?:currently )?correct)\b|^(?:the )?time$|^is it \d+"
+    r"(?: o'?clock| am| pm)?(?: yet| already)?$"
+)
+_DATE_NOW = re.compile(
+    r"\b(?:what(?:'s| is)? (?:the |today's |todays )?date|what day is (?:it|today)|"
+    r"what(?:'s| is) today|which day is (?:it|today)|today's date|todays date|"
+    r"what day of the week is it|what month is it|what year is it|day of the week|"
+    r"what (?:month|year|day) is (?:it|today|this)|(?:say|tell|give|display|show)(?: me)? (?:the "
+    r")?(?:current |today's |todays )?date|date today|what date|is what date)\b|"
+    r"^(?:the |today's |todays )?date$"
+)
+_DAY_OF = re.compile(
+    r"\b(?:what|which) day (?:of the week )?(?:is|was|will|does|falls)\b|"
+    r"\bis (?:the )?.+ (?:a|on a) (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)\b|\b(?:lands|falls) on\b|"
+    r"\bis what day\b|\bwhat day\b"
+)
+_TIME_PLACE = re.compile(
+    r"\btime (?:is it |now |right now )?(?:in|at|of|for) (?P<place>[a-z .']+?)"
+    r"(?: (?:right )?now| at this moment| currently| please)?$|"
+    r"\b(?:time difference|time zone|timezone|time between|hours (?:distance|difference|ahead|"
+    r"behind)|difference between)\b|\bconvert\b.*\btime\b|\btime\b.*\bconvert\b|"
+    r"\bwhat time is it (?:here|there)\b|\bin how many hours\b|\btime (?:in|at) (?P<place2>\w+)"
+)
+
+
+def _list_name(m: re.Match[str]) -> str:
+    name = (m.groupdict().get("list2") or m.groupdict().get("list") or "").strip()
+    name = re.sub(r"^(?:my|the|a|an|our|new)\s+", "", name)
+    name = re.sub(r"\s+(?:list|lists)$", "", name)
+    if name in ("", "shopping", "grocery", "groceries", "things i need to buy", "to buy",
+                "things to buy", "buy", "food", "current", "this", "that", "same"):  # fmt: skip
+        return "shopping"
+    if name in ("to do", "todo", "to dos", "todos", "things to do", "chores", "task", "tasks"):
+        return "to do"
+    return name
+
+
+def _item(text: str | None) -> str:
+    item = (text or "").strip()
+    item = re.sub(r"^(?:some|a few|an|a|the|more)\s+", "", item)
+    return item
+
+
+class Recogniser:
+    """Recognises the skill intents in a sentence; thread-safe, hassil loaded on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hassil: Any = None
+
+    def warm_up(self) -> None:
+        """Load the intent sentences now (~0.1 s) rather than on the first command."""
+        self._recognise_ha("what time is it")
+
+    def _intents(self) -> Any:
+        with self._lock:
+            if self._hassil is None:
+                import home_assistant_intents
+                from hassil import Intents, TextSlotList, WildcardSlotList
+
+                data = home_assistant_intents.get_intents("en")
+                data["intents"] = {k: v for k, v in data["intents"].items() if k in HA_INTENTS}
+                self._hassil = (
+                    Intents.from_dict(data),
+                    {"area": TextSlotList.from_strings([]), "name": WildcardSlotList("name")},
+                )
+            return self._hassil
+
+    def _recognise_ha(self, text: str) -> Intent | None:
+        from hassil import recognize_all
+
+        intents, slot_lists = self._intents()
+        best = None
+        for r in recognize_all(
+            text,
+            intents,
+            slot_lists=slot_lists,
+            intent_context={"domain": "todo"},
+            allow_unmatched_entities=True,
+        ):
+            unmatched = {k: e.text.strip() for k, e in r.unmatched_entities.items()}
+            # A sentence that needed guessing at a number is a worse match than one that did not.
+            if any(k in ("hours", "minutes", "seconds") for k in unmatched):
+                continue
+            score = len(unmatched)
+            if best is None or score < best[0]:
+                best = (score, r, unmatched)
+        if best is None:
+            return None
+        _, r, unmatched = best
+        skill, action = HA_INTENTS[r.intent.name]
+        slots: dict[str, Any] = {k: e.value for k, e in r.entities.items()}
+        for key in ("area", "name"):
+            if key in unmatched:
+                slots[key] = unmatched[key]
+        if skill == "timers":
+            name = str(slots.pop("name", "") or slots.pop("area", "") or "")
+            name = re.sub(r"^(?:the|my|a|an)\s+|\s+(?:the|my)$|^(?:the|my)$", "", name.strip())
+            slots = {"name": name.strip(), **_duration_slots(slots), **_start_slots(slots)}
+            if "conversation_command" in r.entities:
+                return None  # "in 5 minutes turn off the lights": a reminder, handled below
+        elif skill == "lists":
+            name = str(slots.get("name", "") or "")
+            slots = {"item": _item(str(slots.get("item", ""))), "list": _canonical_list(name)}
+        return Intent(skill, action, slots, text)
+
+    def recognise(self, text: str, normalised: bool = False) -> Intent | None:
+        """The intent of a sentence, or None when no skill handles it (the LLM answers)."""
+        t = text if normalised else normalise(text)
+        if not t:
+            return None
+        for rule in (self._notes, self._reminders, self._lists_own):
+            found = rule(t)
+            if found:
+                return found
+        if _TIMER.search(t) or re.search(r"\b(?:time|timers?|date|list)\b", t):
+            ha = self._recognise_ha(t)
+            if (
+                ha is not None
+                and ha.skill == "lists"
+                and (not ha.slots.get("item") or not re.search(r"\blists?\b", t))
+            ):
+                ha = None
+            if ha is not None:
+                return ha
+        for rule in (self._timers_own, self._time_own, self._alarms, self._calendar):
+            found = rule(t)
+            if found:
+                return found
+        return None
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _notes(self, t: str) -> Intent | None:
+        m = _NOTES.match(t)
+        if m and not re.search(r"\b(?:list|reminder|calendar)\b", m.group("text")):
+            return Intent("notes", "add", {"text": m.group("text").strip()}, t)
+        if _NOTES_READ.search(t):
+            return Intent("notes", "read", {}, t)
+        if _NOTES_CLEAR.search(t):
+            return Intent("notes", "clear", {}, t)
+        return None
+
+    def _reminders(self, t: str) -> Intent | None:
+        if _REMIND.search(t) and re.match(
+            r"^(?:cancel|delete|remove|clear|erase|forget|drop|stop|turn off|get rid of|"
+            r"scratch|undo)\b",
+            t,
+        ):
+            return Intent("reminders", "cancel", {}, t)
+        if _REMIND.search(t) and not _REMINDER_QUERY_FIRST.search(t):
+            return Intent("reminders", "set", {}, t)
+        # "in 20 minutes check the oven": a duration first and something to do after it.
+        m = re.match(r"^(?:in|after) (?P<rest>.+)$", t)
+        if m:
+            d = times.find_duration(m.group("rest"))
+            if d and d[1][0] == 0 and m.group("rest")[d[1][1] :].strip():
+                return Intent("reminders", "set", {}, t)
+        return None
+
+    def _lists_own(self, t: str) -> Intent | None:
+        m = re.match(
+            r"^(?:delete|remove|erase|undo|scratch) (?:the )?(?:last|that|this|previous)?"
+            r"\s*(?:item|entry|phrase|word|thing)s?(?: listed| added)?$",
+            t,
+        )
+        if m:
+            return Intent("lists", "remove_last", {"list": "shopping"}, t)
+        if not re.search(r"\blists?\b", t) or re.search(
+            r"\b(?:play ?list|playlist|alarms?|schedule|meetings?|appointments?|calendar|events?|"
+            r"reminders?)\b",
+            t,
+        ):
+            return None
+        for pattern, action in ((_LIST_ADD, "add"), (_LIST_REMOVE, "remove"),
+                                (_LIST_CLEAR, "clear")):  # fmt: skip
+            m = pattern.match(t)
+            if m:
+                item = _item(m.groupdict().get("item"))
+                if action == "remove" and item in ("", "it", "that", "this", "that item",
+                                                   "this item", "an item", "item"):  # fmt: skip
+                    action = "remove_last" if item else "clear"
+                if action == "remove" and re.fullmatch(r"(?:all|everything)(?: items?)?", item):
+                    action = "clear"
+                if action == "add" and item in ("", "an item", "item", "something", "items"):
+                    return Intent("lists", "add", {"item": "", "list": _list_name(m)}, t)
+                return Intent("lists", action, {"item": item, "list": _list_name(m)}, t)
+        m = _LIST_NEW.match(t)
+        if m:
+            return Intent("lists", "create", {"list": _list_name(m)}, t)
+        if _LISTS_WHICH.search(t) and not re.search(r"\bon (?:my|the) [\w ]*lists?\b", t):
+            return Intent("lists", "which", {}, t)
+        m = _LIST_READ.search(t)
+        if m:
+            return Intent("lists", "read", {"list": _list_name(m)}, t)
+        if re.search(r"\b(?:remove|delete|clear|erase|clean|cross|take)\b", t):
+            m = re.search(rf"{_ARTICLE}(?:(?P<list>[\w' ]+?) )?{_LIST_WORD}\b", t)
+            return Intent("lists", "clear", {"list": _list_name(m) if m else "shopping"}, t)
+        if re.search(r"\b(?:add|put|insert|new item|create|make|begin|start|set)\b", t):
+            m = re.search(rf"{_ARTICLE}(?:(?P<list>[\w' ]+?) )?{_LIST_WORD}\b", t)
+            return Intent(
+                "lists", "add", {"item": "", "list": _list_name(m) if m else "shopping"}, t
+            )
+        return Intent("lists", "read", {"list": "shopping"}, t)
+
+    def _timers_own(self, t: str) -> Intent | None:
+        if re.match(r"^how (?:much time|much longer|long)(?: is| do i have)? (?:left|remaining|"
+                    r"to go)\b", t):  # fmt: skip
+            return Intent("timers", "status", {}, t)
+        if not _TIMER.search(t):
+            return None
+        name_m = re.search(
+            r"\b(?:(?:a|an|the|my|new) )?(?P<name>[a-z][\w ]*?) timer\b|\btimer (?:called|named|"
+            r"for the|for my) (?P<name2>[a-z][\w ]*?)(?: for \d|$)",
+            t,
+        )
+        name = ""
+        if name_m:
+            name = (name_m.group("name") or name_m.group("name2") or "").strip()
+            name = re.sub(
+                r"^(?:(?:set|start|create|make|put|cancel|stop|pause|resume|delete|remove|"
+                r"add|continue|restart|on|up|me|a|an|the|my|new|\d+ (?:minutes?|hours?|seconds?)"
+                r"|\d+)\s*)+",
+                "",
+                name,
+            ).strip()
+            if name in ("", "the", "my", "a", "new", "kitchen"):
+                name = "" if name != "kitchen" else name
+        d = times.find_duration(t)
+        duration = d[0] if d else None
+        if re.search(r"\b(?:cancel|stop|delete|remove|kill|end|turn off|clear|dismiss)\b", t):
+            if re.search(r"\b(?:all|every|both)\b", t):
+                return Intent("timers", "cancel_all", {}, t)
+            return Intent("timers", "cancel", {"name": name}, t)
+        if re.search(r"\bpause|hold\b", t):
+            return Intent("timers", "pause", {"name": name}, t)
+        if re.search(r"\b(?:resume|continue|unpause|restart)\b", t):
+            return Intent("timers", "resume", {"name": name}, t)
+        if _TIMER_STATUS.search(t) or re.search(r"\b(?:what|which|any|list|show)\b", t):
+            return Intent("timers", "status", {"name": name}, t)
+        if re.search(r"\b(?:add|extend|increase|more)\b", t) and duration is not None:
+            return Intent("timers", "add", {"name": name, "delta": duration}, t)
+        if re.search(r"\b(?:take|subtract|decrease|less|remove)\b", t) and duration is not None:
+            return Intent("timers", "subtract", {"name": name, "delta": duration}, t)
+        return Intent("timers", "start", {"name": name, "duration": duration}, t)
+
+    def _time_own(self, t: str) -> Intent | None:
+        if re.search(r"\b(?:what|which) day\b", t):
+            return Intent("time", "day_of", {}, t)
+        if re.search(
+            r"\b(?:eastern|pacific|central|mountain|atlantic|greenwich|gmt|utc|est|pst|cst)"
+            r"\b.*\btime\b",
+            t,
+        ):
+            return Intent("time", "zones", {}, t)
+        if re.search(rf"\b(?:{_CALENDAR_WORDS[3:-1]}|alarms?|{_OCCASIONS[3:-1]})\b", t) and not (
+            re.search(r"\bdate\b", t) and _DATE_NOW.search(t)
+        ):
+            return None
+        m = _TIME_PLACE.search(t)
+        if m:
+            place = (m.group("place") or m.group("place2") or "").strip()
+            if place and place not in ("the morning", "the evening", "the afternoon"):
+                return Intent("time", "place", {"place": place}, t)
+            if not place:
+                return Intent("time", "zones", {}, t)
+        if _TIME_NOW.search(t):
+            return Intent("time", "now", {}, t)
+        if _DATE_NOW.search(t):
+            return Intent("time", "date", {}, t)
+        if _DAY_OF.search(t):
+            return Intent("time", "day_of", {}, t)
+        return None
+
+    def _alarms(self, t: str) -> Intent | None:
+        if not re.search(r"\b(?:alarms?|wake|get me up|get up)\b", t):
+            return None
+        if _ALARM_CANCEL.search(t):
+            return Intent("reminders", "cancel", {"alarm": True}, t)
+        if _ALARM_SET.search(t) and not re.search(
+            r"^(?:is|are|do|did|what|when|which|check|list|show|tell)\b", t
+        ):
+            return Intent("reminders", "set", {"alarm": True}, t)
+        if _ALARM_QUERY.search(t):
+            return Intent("reminders", "list", {"alarm": True}, t)
+        return Intent("reminders", "set", {"alarm": True}, t)
+
+    def _calendar(self, t: str) -> Intent | None:
+        if _REMINDER_CANCEL.search(t):
+            return Intent("reminders", "cancel", {}, t)
+        if _REMINDER_QUERY.search(t) and not re.search(r"^(?:add|set|schedule|put|book)\b", t):
+            return Intent("reminders", "list", {}, t)
+        if _REMINDER_SET_LOOSE.search(t):
+            return Intent("reminders", "set", {}, t)
+        return None
+
+
+_REMINDER_QUERY_FIRST = re.compile(
+    r"^(?:what|which|when|do i have|did i|have i|is there|are there|any|how many|list|show|"
+    r"read|tell me (?:my|about|what))\b.*\breminders?\b"
+)
+
+
+def _canonical_list(name: str) -> str:
+    m = re.match(r"(?P<list>.*)", name.strip())
+    assert m
+    return _list_name(m)
+
+
+def _duration_slots(slots: dict[str, Any]) -> dict[str, Any]:
+    from datetime import timedelta
+
+    secs = 0.0
+    found = False
+    for key, size in (("hours", 3600), ("minutes", 60), ("seconds", 1)):
+        if key in slots and slots[key] not in (None, ""):
+            secs += float(slots[key]) * size
+            found = True
+    if not found:
+        return {}
+    return {"duration": timedelta(seconds=secs), "delta": timedelta(seconds=secs)}
+
+
+def _start_slots(slots: dict[str, Any]) -> dict[str, Any]:
+    from datetime import timedelta
+
+    secs = 0.0
+    for key, size in (("start_hours", 3600), ("start_minutes", 60), ("start_seconds", 1)):
+        if slots.get(key):
+            secs += float(slots[key]) * size
+    return {"start": timedelta(seconds=secs)} if secs else {}
