@@ -269,8 +269,11 @@ class Recogniser:
             intent_context={"domain": "todo"},
             allow_unmatched_entities=True,
         ):
+            # A sentence that needed guessing at a number is no match (unmatched ranges have no
+            # text); other unmatched slots are free text such as a timer's name.
+            if any(not hasattr(e, "text") for e in r.unmatched_entities.values()):
+                continue
             unmatched = {k: e.text.strip() for k, e in r.unmatched_entities.items()}
-            # A sentence that needed guessing at a number is a worse match than one that did not.
             if any(k in ("hours", "minutes", "seconds") for k in unmatched):
                 continue
             score = len(unmatched)
@@ -287,6 +290,9 @@ class Recogniser:
         if skill == "timers":
             name = str(slots.pop("name", "") or slots.pop("area", "") or "")
             name = re.sub(r"^(?:the|my|a|an)\s+|\s+(?:the|my)$|^(?:the|my)$", "", name.strip())
+            # The wildcard can start inside a word ("set an egg timer" → "n egg"): keep whole words.
+            while name and not re.search(rf"\b{re.escape(name)}\b", text):
+                name = name.partition(" ")[2]
             slots = {"name": name.strip(), **_duration_slots(slots), **_start_slots(slots)}
             if "conversation_command" in r.entities:
                 return None  # "in 5 minutes turn off the lights": a reminder, handled below
@@ -411,7 +417,7 @@ class Recogniser:
             name = re.sub(
                 r"^(?:(?:set|start|create|make|put|cancel|stop|pause|resume|delete|remove|"
                 r"add|continue|restart|on|up|me|a|an|the|my|new|\d+ (?:minutes?|hours?|seconds?)"
-                r"|\d+)\s*)+",
+                r"|\d+)\b\s*)+",
                 "",
                 name,
             ).strip()

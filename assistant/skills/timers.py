@@ -57,7 +57,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
             if is_no(answer):
                 return Reply("OK, I left your timers alone.")
             picked = _choose(ctx.store.timers(ctx.profile), {"name": _answer_name(answer)}, action)
-            if picked is None:
+            if not isinstance(picked, Timer):
                 return None
             return _act(ctx, action, picked, intent.slots)
 
@@ -69,7 +69,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
 
 
 def _answer_name(answer: str) -> str:
-    return re.sub(r"^(?:the|my)\s+|\s+(?:one|timer)$", "", answer.strip())
+    return re.sub(r"^(?:the|my)\s+|\s+(?:one|1|timer)$", "", answer.strip())
 
 
 def _choose(timers: list[Timer], slots: dict, action: str) -> Timer | str | None:

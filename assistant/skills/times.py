@@ -388,7 +388,7 @@ def _clock(m: re.Match[str]) -> _Clock | None:
 _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("after_tomorrow", re.compile(r"\b(?:the )?day after tomorrow\b")),
     ("tomorrow", re.compile(r"\b(?:tomorrow|tomorrows|tomorrow's|tmrw|tomorow)\b")),
-    ("today", re.compile(r"\b(?:today|todays|today's|tonight|tonights|tonight's)\b")),
+    ("today", re.compile(r"\b(?:today|todays|today's)\b")),
     ("yesterday", re.compile(r"\b(?:yesterday|last night)\b")),
     (
         "month_day",
