@@ -70,7 +70,7 @@ class Intent:
 # -- own patterns ------------------------------------------------------------------------------
 
 _ARTICLE = r"(?:(?:my|the|a|an|our|this|that) )?"
-_LIST_WORD = r"(?:list|lists)"
+_LIST_WORD = r"(?:list|lists|wishlist|to dos|todos)"
 # A list's name: words before "list", but never a preposition (so "eggs from my shopping list"
 # cannot make "eggs from my shopping" a name).
 _NAME = r"(?P<list>(?:(?!\b(?:from|to|on|off|in|into|onto|of|out)\b)[\w' ])+?)"
@@ -166,13 +166,16 @@ _REMINDER_QUERY = re.compile(
     rf"(?:\w+ )?{_OCCASIONS}\b"
 )
 _WHEN_WORDS = (
-    r"(?:\d|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"morning|afternoon|evening|noon|next week|this week|weekend)"
+    r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d|"
+    r"tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|"
+    r"evening|noon|next week|this week|weekend)"
 )
 _REMINDER_SET_LOOSE = re.compile(
     rf"\b(?:schedule|add|put|set|book|create|make|arrange|plan|organi[sz]e|invite|enter|"
     rf"register|save|mark|block|pencil|note|set up|need|want|would like|modify|repeat|include|"
-    rf"send)\b.*\b{_CALENDAR_WORDS}\b|\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
+    rf"send|reschedule|move|postpone|push back|bring forward)\b.*\b{_CALENDAR_WORDS}\b|"
+    rf"\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
     rf"^(?:new |an? )?(?:event|reminder|appointment|meeting)s?\b|\b(?:schedule|add|put|book|"
     rf"plan|mark)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
     rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|\bset\b.*\b{_WHEN_WORDS}|"
@@ -363,10 +366,16 @@ class Recogniser:
         )
         if m:
             return Intent("lists", "remove_last", {"list": "shopping"}, t)
-        if not re.search(r"\blists?\b", t) or re.search(
-            r"\b(?:play ?list|playlist|alarms?|schedule|meetings?|appointments?|calendar|events?|"
-            r"reminders?)\b",
-            t,
+        mine = re.search(r"\b(?:on|in|to|from|off) (?:my|the) (?:[\w']+ )?list\b", t)
+        if (
+            not re.search(rf"\b{_LIST_WORD}\b", t)
+            or re.search(
+                r"\b(?:play ?list|playlist|alarms?|schedule|meetings?|appointments?|calendar|"
+                r"events?|"
+                r"reminders?)\b",
+                t,
+            )
+            and not mine
         ):
             return None
         for pattern, action in ((_LIST_ADD, "add"), (_LIST_REMOVE, "remove"),
@@ -489,6 +498,10 @@ class Recogniser:
             return Intent("reminders", "list", {}, t)
         if _REMINDER_SET_LOOSE.search(t):
             return Intent("reminders", "set", {}, t)
+        # Last: a calendar word with nothing clearer around it ("the event will include Ann").
+        if re.search(r"\b(?:calendar|events?|meetings?|appointments?|agenda|remind)\b", t):
+            question = re.match(r"^(?:what|which|when|where|who|is|are|do|does|did|any|how)\b", t)
+            return Intent("reminders", "list" if question else "set", {}, t)
         return None
 
 
