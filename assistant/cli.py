@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NoReturn
@@ -152,6 +153,8 @@ class _Printer:
             print(f"you: {event.text}", file=self.out, flush=True)
         elif isinstance(event, ev.Turn):
             print(f"{self.name}: {event.reply_text}", file=self.out, flush=True)
+        elif isinstance(event, ev.Announcement):
+            print(f"{self.name}: {event.text}", file=self.out, flush=True)
         elif isinstance(event, ev.Error):
             print(f"assistant: {event.message}", file=sys.stderr, flush=True)
 
@@ -264,21 +267,27 @@ def cmd_chat(args: argparse.Namespace) -> int:
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
         engine = Engine(config, models, speaker, emit, _keeper(config, args))
         engine.warm_up()
+        # The engine answers in its own thread, so it can also speak up on its own (timers,
+        # reminders) while this thread waits for the next line.
+        worker = threading.Thread(target=engine.run, args=(None,), name="engine", daemon=True)
+        worker.start()
         interactive = sys.stdin.isatty()
         try:
+            if interactive:
+                print("(type a message and press Enter; Ctrl+D to quit)", file=sys.stderr)
             while True:
-                if interactive:
-                    print("you> ", end="", flush=True)
                 line = sys.stdin.readline()
                 if not line:
                     break
                 text = " ".join(line.split())
                 if text:
-                    engine.reply(text)
-                    if speaker:
-                        speaker.wait()
+                    engine.submit(text)
+            engine.finish()  # answer what was typed before the input ended, then return
+            while worker.is_alive():
+                worker.join(0.2)  # a timed join keeps Ctrl+C working
         except KeyboardInterrupt:
-            pass
+            engine.stop()
+            worker.join(5)
         finally:
             if speaker:
                 speaker.close()

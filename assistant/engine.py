@@ -1,14 +1,22 @@
 """The engine: listens, transcribes, thinks and speaks, one turn at a time (half-duplex).
 
 It imports neither Qt nor an audio-device package; the microphone, speaker and models are
-handed in, so the same engine runs live, from files, from tests and (later) under the window.
+handed in, so the same engine runs live, from files, from tests and under the window.
+
+The engine owns one thread (the one that calls `run`). Other threads — the window, a hotkey, a
+timer — talk to it only through its inbox (`submit`, `announce`, `set_listening`, `finish`) and
+`stop`, so models and the conversation are only ever touched from that one thread.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from assistant import events as ev
 from assistant import prompt
@@ -30,6 +38,12 @@ if TYPE_CHECKING:
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
+
+
+# How often the microphone level is reported (a meter needs ~10 updates a second, no more).
+_LEVEL_EVERY_S = 0.1
+# How long run(None) waits on an empty inbox before checking for stop().
+_IDLE_POLL_S = 0.1
 
 
 @dataclass
@@ -62,26 +76,160 @@ class Engine:
         self.skills = skills
         self.history = History()
         self.listener = Listener(models.vad, config.vad)
+        self._inbox: queue.Queue[tuple[str, object]] = queue.Queue()
+        self._stopped = threading.Event()
+        self._listening = True
+        self._deferred: list[str] = []  # announcements waiting for the user to finish speaking
+        self._resume_at = 0.0
+        self._level_at = -1.0
 
-    # -- voice ---------------------------------------------------------------------------------
+    # -- control, from any thread -----------------------------------------------------------------
 
-    def run(self, mic: Microphone) -> None:
-        """Listen to the microphone until its input ends, answering each utterance."""
-        resume_at = 0.0
+    def submit(self, text: str) -> None:
+        """Answer typed text like a spoken turn (thread-safe; handled in the engine's thread)."""
+        self._inbox.put(("submit", text))
+
+    def announce(self, text: str) -> None:
+        """Say something unprompted — a timer, a reminder — as soon as nobody is talking.
+
+        Thread-safe. It waits while the user is speaking and while a reply is being generated or
+        played, so a reply is never cut mid-word and the user is never talked over.
+        """
+        self._inbox.put(("announce", text))
+
+    def set_listening(self, on: bool) -> None:
+        """Hear the microphone (on) or ignore it (off: muted, or push-to-talk released).
+
+        Thread-safe. Turning it off while the user is speaking ends their turn there and answers
+        what was said so far, as releasing a push-to-talk key should.
+        """
+        self._inbox.put(("listen", bool(on)))
+
+    def finish(self) -> None:
+        """Let run() return once everything already in the inbox has been handled."""
+        self._inbox.put(("finish", None))
+
+    def stop(self) -> None:
+        """Make run() return soon (after the turn in progress, if any). Thread-safe."""
+        self._stopped.set()
+        self._inbox.put(("finish", None))
+
+    @property
+    def listening(self) -> bool:
+        """Whether microphone frames are being heard (see set_listening)."""
+        return self._listening
+
+    # -- the engine's thread -----------------------------------------------------------------
+
+    def run(self, mic: Microphone | None) -> None:
+        """Serve the inbox and, with a microphone, answer each utterance until its input ends.
+
+        With mic=None only the inbox is served (typed input and announcements) until finish() or
+        stop().
+        """
+        self._stopped.clear()
+        if mic is None:
+            self._serve_inbox(None)
+            return
+        self._resume_at = 0.0
         self.emit(ev.Listening(0.0))
         for frame in mic.frames():
-            if frame.end <= resume_at:
-                continue  # heard while we were thinking or speaking (half-duplex): our own voice
+            if self._stopped.is_set() or not self._pump(mic.clock):
+                break
+            if not self._listening or frame.end <= self._resume_at:
+                continue  # muted, or heard while we were thinking or speaking (half-duplex)
+            self._level(frame)
             for item in self.listener.feed(frame):
                 if isinstance(item, Started):
                     self.emit(ev.SpeechStarted(round(item.t, 3)))
                 else:
-                    resume_at = self._answer(item, mic.clock)
-        last = self.listener.flush()
-        if last is not None:
-            self._answer(last, mic.clock)
+                    self._resume_at = self._answer(item, mic.clock)
+            if not self.listener.in_speech:
+                self._announce_deferred(mic.clock)
+        else:
+            last = self.listener.flush()
+            if last is not None:
+                self._answer(last, mic.clock)
+        self._announce_deferred(mic.clock)
         if self.speaker:
             self.speaker.wait()
+
+    def _serve_inbox(self, clock: Clock | None) -> None:
+        while not self._stopped.is_set():
+            try:
+                command = self._inbox.get(timeout=_IDLE_POLL_S)
+            except queue.Empty:
+                continue
+            if not self._handle(command, clock):
+                return
+
+    def _pump(self, clock: Clock) -> bool:
+        """Handle every waiting command; False when run() should return."""
+        while True:
+            try:
+                command = self._inbox.get_nowait()
+            except queue.Empty:
+                return True
+            if not self._handle(command, clock):
+                return False
+
+    def _handle(self, command: tuple[str, object], clock: Clock | None) -> bool:
+        kind, arg = command
+        if kind == "finish":
+            return False
+        if kind == "submit":
+            self._after_turn(self._safely(lambda: self.reply(str(arg))), clock)
+        elif kind == "announce":
+            self._deferred.append(str(arg))
+            if not self.listener.in_speech:
+                self._announce_deferred(clock)
+        elif kind == "listen" and arg != self._listening:
+            self._listening = bool(arg)
+            self.emit(ev.ListeningChanged(self._listening))
+            if not self._listening and clock is not None:
+                last = self.listener.flush()
+                if last is not None:
+                    self._resume_at = self._answer(last, clock)
+                self._announce_deferred(clock)
+            self.listener.reset()  # audio from before a pause is no pre-roll for what comes next
+        return True
+
+    def _announce_deferred(self, clock: Clock | None) -> None:
+        while self._deferred:
+            text = self._deferred.pop(0)
+            self.emit(ev.Announcement(text))
+            timings: dict[str, float] = {}
+            self._safely(lambda text=text, timings=timings: self._say(text, timings))
+            self._after_turn(None, clock)
+
+    def _safely(self, work):
+        try:
+            return work()
+        except Exception as e:  # one failed action must not end the conversation
+            self.emit(ev.Error(f"that failed: {type(e).__name__}: {e}"))
+            return None
+
+    def _after_turn(self, _result: object, clock: Clock | None) -> None:
+        """Wait for the speaker, then trust the microphone again after the echo tail."""
+        if clock is None:
+            if self.speaker:
+                self.speaker.wait()
+            return
+        resume_at = clock.now()
+        if self.speaker:
+            self.speaker.wait()
+            resume_at = (
+                max(clock.now(), self.speaker.busy_until()) + self.config.audio.echo_tail_ms / 1000
+            )
+        self._resume_at = max(self._resume_at, resume_at)
+        self.listener.reset()
+        self.emit(ev.Listening(round(self._resume_at, 3)))
+
+    def _level(self, frame) -> None:
+        if frame.t - self._level_at >= _LEVEL_EVERY_S or frame.t < self._level_at:
+            self._level_at = frame.t
+            rms = float(np.sqrt(np.mean(np.square(frame.pcm)))) if len(frame.pcm) else 0.0
+            self.emit(ev.MicLevel(round(20 * np.log10(max(rms, 1e-6)), 1)))
 
     def _answer(self, utterance: Utterance, clock: Clock) -> float:
         """Handle one utterance; return the time from which the microphone is trusted again."""

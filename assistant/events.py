@@ -1,6 +1,6 @@
 """The small, closed vocabulary of things that happen in the assistant, loggable as JSON lines.
 
-The engine emits these; the terminal, the `--events` file and (later) the window observe them.
+The engine emits these; the terminal, the `--events` file and the window observe them.
 Times called `t` are seconds on the session timeline (0 = the first microphone sample).
 """
 
@@ -106,6 +106,30 @@ class Turn(Event):
     reply_text: str = ""
     interrupted: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Announcement(Event):
+    """The assistant speaks up unprompted (a timer ended, a reminder is due)."""
+
+    type: ClassVar[str] = "announcement"
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ListeningChanged(Event):
+    """The microphone is now heard (`on`) or ignored (muted, push-to-talk released)."""
+
+    type: ClassVar[str] = "listening_changed"
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class MicLevel(Event):
+    """The microphone's loudness in dBFS, about ten times a second while listening."""
+
+    type: ClassVar[str] = "mic_level"
+    db: float = -120.0
 
 
 @dataclass(frozen=True)

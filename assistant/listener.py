@@ -44,6 +44,11 @@ class Listener:
         self._utterance: list[tuple[float, np.ndarray]] | None = None
         self.level_db = -120.0  # loudness of the latest chunk, for a level meter
 
+    @property
+    def in_speech(self) -> bool:
+        """Whether the user is in the middle of a turn."""
+        return self.endpointer.in_speech
+
     def reset(self) -> None:
         """Forget all audio and state (after the assistant has spoken, in half-duplex)."""
         self.vad.reset()

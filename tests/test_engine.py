@@ -151,3 +151,111 @@ def test_a_failing_turn_is_reported_and_listening_goes_on():
     errors = of(got, ev.Error)
     assert len(errors) == 2 and "decode failed" in errors[0].message
     assert len(of(got, ev.Transcript)) == 2
+
+
+# -- the inbox: typed input, announcements, listening on/off, stop ---------------------------
+
+
+class _ScheduledMic:
+    """A fast file microphone that calls an action when its input reaches given times."""
+
+    def __init__(self, pcm, actions):
+        self.inner = FileMicrophone(pcm, realtime=False)
+        self.clock = self.inner.clock
+        self.actions = sorted(actions, key=lambda a: a[0])
+
+    def frames(self):
+        for frame in self.inner.frames():
+            while self.actions and frame.t >= self.actions[0][0]:
+                self.actions.pop(0)[1]()
+            yield frame
+
+    def close(self):
+        pass
+
+
+def test_typed_input_and_an_announcement_are_served_without_a_microphone():
+    models = Models(
+        EnergyVad(), FixedTranscriber([]), ScriptedChatModel(["Hi there."]), ToneSynthesizer()
+    )
+    got: list[ev.Event] = []
+    engine = Engine(Config(), models, None, got.append)
+    engine.submit("hello")
+    engine.announce("Your tea timer is done.")
+    engine.finish()
+    engine.run(None)
+    kinds = [type(e) for e in got if not isinstance(e, ev.ReplySentence)]
+    assert kinds[-2:] == [ev.Turn, ev.Announcement]
+    assert of(got, ev.Turn)[0].reply_text == "Hi there."
+    assert of(got, ev.Announcement)[0].text == "Your tea timer is done."
+
+
+def test_stop_from_another_thread_ends_an_idle_engine():
+    import threading
+
+    models = Models(EnergyVad(), FixedTranscriber([]), ScriptedChatModel([]), ToneSynthesizer())
+    engine = Engine(Config(), models, None, lambda e: None)
+    worker = threading.Thread(target=engine.run, args=(None,))
+    worker.start()
+    engine.stop()
+    worker.join(2)
+    assert not worker.is_alive()
+
+
+def test_an_announcement_waits_for_the_user_to_finish_and_for_the_reply():
+    # The user speaks 1.0–2.5 s; the timer fires at 1.5 s, mid-sentence.
+    pcm = np.concatenate([silence(1.0), tone(1.5), silence(8.0)])
+    models = Models(
+        EnergyVad(),
+        FixedTranscriber(["set the oven"]),
+        ScriptedChatModel(["Done."]),
+        ToneSynthesizer(),
+    )
+    got: list[ev.Event] = []
+    engine: Engine
+    mic = _ScheduledMic(pcm, [(1.5, lambda: engine.announce("Timer done."))])
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=10.0)
+    engine = Engine(Config(), models, speaker, got.append)
+    engine.run(mic)
+    order = [type(e) for e in got]
+    assert order.index(ev.Announcement) > order.index(ev.Turn)
+    # Both were spoken, the announcement after the reply had finished (never over it).
+    assert models.tts.spoken == ["Done.", "Timer done."]
+    (reply_start, reply), (ann_start, _) = speaker._segments
+    assert ann_start >= reply_start + len(reply)
+
+
+def test_an_announcement_is_spoken_at_once_when_nobody_talks():
+    pcm = silence(4.0)
+    models = Models(EnergyVad(), FixedTranscriber([]), ScriptedChatModel([]), ToneSynthesizer())
+    got: list[ev.Event] = []
+    engine: Engine
+    mic = _ScheduledMic(pcm, [(1.0, lambda: engine.announce("Time to stretch."))])
+    speaker = FileSpeaker(mic.clock, rate=16_000)
+    engine = Engine(Config(), models, speaker, got.append)
+    engine.run(mic)
+    ((start, _),) = speaker._segments
+    assert 1.0 <= start / 16_000 < 1.2
+
+
+def test_muted_microphone_hears_nothing_and_releasing_push_to_talk_ends_the_turn():
+    # Speech at 1–2 s while muted is ignored; listening from 3 s; the key is released at 4.5 s
+    # while the user is still talking: that turn is answered with what was said.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(1.5), tone(3.0), silence(4.0)])
+    models = Models(
+        EnergyVad(), FixedTranscriber(["second"]), ScriptedChatModel(["Yes."]), ToneSynthesizer()
+    )
+    got: list[ev.Event] = []
+    engine: Engine
+    mic = _ScheduledMic(
+        pcm, [(2.9, lambda: engine.set_listening(True)), (4.5, lambda: engine.set_listening(False))]
+    )
+    engine = Engine(Config(), models, FileSpeaker(mic.clock, 16_000), got.append)
+    engine.set_listening(False)
+    engine.run(mic)
+    (turn,) = of(got, ev.Turn)
+    assert turn.user_text == "second"
+    (ended,) = of(got, ev.SpeechEnded)
+    assert 4.4 <= ended.t <= 4.6
+    assert [e.on for e in of(got, ev.ListeningChanged)] == [False, True, False]
+    assert of(got, ev.MicLevel), "a level meter gets updates while listening"
