@@ -191,6 +191,12 @@ def _skills(config: Config, args: argparse.Namespace):
     return skills
 
 
+def _speak_up(skills, engine, emit: ev.Sink) -> None:
+    """Let timers and reminders speak through the engine (what came due while closed: now)."""
+    if skills is not None:
+        skills.start(engine.announce, lambda e: emit(ev.Error(f"timers and reminders: {e}")))
+
+
 @contextlib.contextmanager
 def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
     fan = ev.Fanout(_Printer(config))
@@ -239,13 +245,17 @@ def cmd_talk(args: argparse.Namespace) -> int:
                 speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
-            engine = Engine(config, models, speaker, emit, _keeper(config, args))
+            skills = _skills(config, args)
+            engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
             engine.warm_up()
+            _speak_up(skills, engine, emit)
             try:
                 engine.run(mic)
             except KeyboardInterrupt:
                 pass
             finally:
+                if skills:
+                    skills.stop()
                 if isinstance(speaker, FileSpeaker):
                     speaker.save(args.output)
                 speaker.close()
@@ -265,8 +275,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         models, load_s = load_models(config)
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
-        engine = Engine(config, models, speaker, emit, _keeper(config, args))
+        skills = _skills(config, args)
+        engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
         engine.warm_up()
+        _speak_up(skills, engine, emit)
         # The engine answers in its own thread, so it can also speak up on its own (timers,
         # reminders) while this thread waits for the next line.
         worker = threading.Thread(target=engine.run, args=(None,), name="engine", daemon=True)
@@ -289,6 +301,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             engine.stop()
             worker.join(5)
         finally:
+            if skills:
+                skills.stop()
             if speaker:
                 speaker.close()
     return 0

@@ -627,7 +627,12 @@ _CONNECTORS = {"at", "on", "in", "for", "by", "from", "the", "this", "of", "to",
 
 
 def _blank(text: str, span: tuple[int, int]) -> str:
-    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+    """text with the span (and a preposition just before it: "at", "on"…) blanked out."""
+    start = span[0]
+    m = re.search(r"\b(?:at|on|by|for|around|from|this|the)\s+$", text[:start])
+    if m:
+        start = m.start()
+    return text[:start] + " " * (span[1] - start) + text[span[1] :]
 
 
 def _tidy(text: str) -> str:
