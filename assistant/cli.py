@@ -187,7 +187,7 @@ def _skills(config: Config, args: argparse.Namespace):
 
     zone = local_zone(config.skills.time_zone)
     skills = Skills(SkillStore(_memory_path(config)), _profile(args), zone)
-    skills.recogniser.warm_up()
+    skills.warm_up()
     return skills
 
 

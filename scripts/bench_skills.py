@@ -303,7 +303,7 @@ def bench_latency(repeats: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         store = SkillStore(Path(tmp) / "memory.sqlite3")
         skills = Skills(store, "bench", ZONE)
-        skills.recogniser.warm_up()
+        skills.warm_up()
         answer_ms: list[float] = []
         plain_answer = skills.answer
 

@@ -60,6 +60,12 @@ class Skills:
 
     # -- answering -----------------------------------------------------------------------------
 
+    def warm_up(self) -> None:
+        """Load what the first command would otherwise wait for (intent sentences, dateparser)."""
+        self.recogniser.warm_up()
+        times.parse("remind me on 3/18 at noon", self.ctx.now())
+        self.store.next_due(self.ctx.profile)
+
     def intent(self, text: str) -> Intent | None:
         """The skill intent of a sentence, or None."""
         return self.recogniser.recognise(text)

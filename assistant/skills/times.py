@@ -213,10 +213,12 @@ def day_words(at: datetime, now: datetime) -> str:
 
 
 def when_words(when: When, now: datetime) -> str:
-    """A When said aloud: "tomorrow at 9 am", "every weekday at 8 am"."""
+    """A When said aloud: "tomorrow at 9 am", "every weekday at 8 am", "on Friday"."""
     if when.rule:
         return when.rule.describe()
     at = when.at
+    if not when.has_time:
+        return day_words(at, now)
     if at - now < timedelta(hours=1) and at.date() == now.date():
         secs = max(1, round((at - now).total_seconds()))
         return f"in {duration_words(timedelta(seconds=secs))}"

@@ -1,0 +1,60 @@
+"""Skills inside the engine: a spoken command is answered without the LLM, and the timer it set
+speaks up later through engine.announce (fakes only at the model and audio boundaries)."""
+
+from __future__ import annotations
+
+import time
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from assistant import events as ev
+from assistant.audio.files import FileMicrophone, FileSpeaker
+from assistant.config import Config
+from assistant.engine import Engine, Models
+from assistant.skills.router import Skills
+from assistant.skills.store import SkillStore
+from assistant.testing.fakes import (
+    EnergyVad,
+    FixedTranscriber,
+    ScriptedChatModel,
+    ToneSynthesizer,
+    silence,
+    tone,
+)
+
+
+def test_a_spoken_timer_is_set_without_the_llm_and_rings_on_time(tmp_path):
+    # The user speaks at 0.5-1.5 s; the timer (2 s) rings about 2 s after the answer.
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(5.5)])
+    llm = ScriptedChatModel(["the language model must not be asked"])
+    models = Models(EnergyVad(), FixedTranscriber(["set a timer for 2 seconds"]), llm,
+                    ToneSynthesizer())  # fmt: skip
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    skills.warm_up()  # as the app does at start
+    mic = FileMicrophone(pcm, realtime=True)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[tuple[float, ev.Event]] = []
+    engine = Engine(Config(), models, speaker, lambda e: got.append((time.monotonic(), e)), None,
+                    skills)  # fmt: skip
+    skills.start(engine.announce)
+    try:
+        engine.run(mic)
+    finally:
+        skills.stop()
+        store.close()
+    assert llm.calls == []
+    turns = [(t, e) for t, e in got if isinstance(e, ev.Turn)]
+    ((answered_at, turn),) = turns
+    assert turn.reply_text == "Timer set for 2 seconds."
+    # No LLM on this path: the answer starts playing right after the end of the turn's silence.
+    # No LLM on this path: from the end of the turn (the endpointer's silence has passed) to the
+    # answer's first audio is the skill's own time (STT and TTS are instant fakes here).
+    ((ended_at, _),) = [(t, e) for t, e in got if isinstance(e, ev.SpeechEnded)]
+    ((speaking_at, _),) = [(t, e) for t, e in got if isinstance(e, ev.SpeakingStarted)]
+    assert speaking_at - ended_at < 0.3, speaking_at - ended_at
+    ((rang_at, announcement),) = [(t, e) for t, e in got if isinstance(e, ev.Announcement)]
+    assert announcement.text == "Time's up: your 2 second timer is done."
+    assert 1.5 < rang_at - answered_at < 2.6
+    assert models.tts.spoken == ["Timer set for 2 seconds.", announcement.text]
