@@ -51,6 +51,10 @@ def rec() -> Recogniser:
         ("read me my to do list", "lists", "read"),
         ("clear my shopping list", "lists", "clear"),
         ("what lists do i have", "lists", "which"),
+        ("we're out of coffee", "lists", "add"),
+        ("what do I still need to buy", "lists", "read"),
+        ("how does my day look", "reminders", "list"),
+        ("am I free at 3 pm tomorrow", "reminders", "list"),
         ("take a note: the wifi password is under the router", "notes", "add"),
         ("make a note that the plumber comes on monday", "notes", "add"),
         ("read my notes", "notes", "read"),
@@ -78,6 +82,8 @@ def test_commands_reach_their_skill(rec, text, skill, action):
         "do you remember what I told you about my trip",
         "forget everything about my job",
         "I love that song",
+        "I'm out of ideas",
+        "we need to talk",
     ],
 )
 def test_ordinary_talk_goes_to_the_llm(rec, text):

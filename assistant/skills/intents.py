@@ -163,7 +163,10 @@ _REMINDER_QUERY = re.compile(
     rf"\b(?:when|what time) is my (?:next )?{_OCCASIONS}\b|\bwhat(?:'s| is) for (?:today|"
     rf"tomorrow)\b|\bwhat i have to do\b|\b(?:need|have) to do "
     rf"(?:anything|something)\b|\b(?:do i have|is there|when is|where is) (?:a |an |the |my )?"
-    rf"(?:\w+ )?{_OCCASIONS}\b"
+    rf"(?:\w+ )?{_OCCASIONS}\b|\b(?:what does|how does|what's|what is) my (?:day|week|morning|"
+    rf"afternoon|evening|weekend) look(?:ing)?(?: like)?\b|\bam i (?:busy|free|booked|available)\b|"
+    rf"\bdo i have (?:plans|anything on|something on)\b|\bwhat(?:'s| is) happening (?:today|"
+    rf"tomorrow|tonight|this|on|next)\b|\bwhat(?:'s| is) next on my\b"
 )
 _WHEN_WORDS = (
     r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
@@ -361,6 +364,20 @@ class Recogniser:
         return None
 
     def _lists_own(self, t: str) -> Intent | None:
+        # "we're out of coffee", "I need to buy eggs": the shopping list.
+        m = re.match(
+            r"^(?:we're|we are|i'm|i am|we|i) (?:all )?(?:out of|ran out of|running low on|"
+            r"running out of|low on|need to buy|have to buy|must buy|should buy) (?P<item>.+)$",
+            t,
+        )
+        if m and not re.search(r"\b(?:time|money|patience|ideas|breath|options)\b", t):
+            return Intent("lists", "add", {"item": _item(m.group("item")), "list": "shopping"}, t)
+        m = re.match(
+            r"^(?:what do i|what else do i|do i) (?:still )?(?:need|have) to (?:buy|get|pick up)\b",
+            t,
+        )
+        if m:
+            return Intent("lists", "read", {"list": "shopping"}, t)
         m = re.match(
             r"^(?:delete|remove|erase|undo|scratch) (?:the )?(?:last|that|this|previous)?"
             r"\s*(?:item|entry|phrase|word|thing)s?(?: listed| added)?$",
