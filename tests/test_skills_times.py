@@ -303,3 +303,13 @@ def test_rules_fire_on_their_days_in_order(naive, days, hour, zone):
         assert nxt > t and nxt.weekday() in days
         assert nxt - t <= timedelta(days=7, hours=1)
         t = nxt
+
+
+def test_in_two_hours_is_two_real_hours_across_the_spring_forward_night():
+    night = datetime(2026, 3, 8, 1, 30, tzinfo=NY)  # EST; at 2:00 the clocks jump to 3:00
+    p = parse("remind me in 2 hours to check", night)
+    assert p.when and p.when.at.timestamp() - night.timestamp() == 2 * 3600
+    assert (p.when.at.hour, p.when.at.minute) == (4, 30)
+    p = parse("remind me in 1 day to check", night)
+    assert p.when and (p.when.at.day, p.when.at.hour, p.when.at.minute) == (9, 1, 30)
+    assert p.when.at.timestamp() - night.timestamp() == 23 * 3600

@@ -280,7 +280,8 @@ def due_text(r: Reminder, now: float) -> str:
 
 
 def late_text(missed: list[str]) -> str:
-    """One announcement for every reminder missed while the app was closed."""
+    """One announcement for everything that came due while the app was closed."""
     if len(missed) == 1:
-        return f"While I was off, you had {missed[0]}."
-    return f"While I was off, {len(missed)} reminders came due: " + "; ".join(missed) + "."
+        item = missed[0]
+        return f"While I was off, {item if item.startswith('the ') else 'you had ' + item}."
+    return "While I was off: " + "; ".join(missed) + "."

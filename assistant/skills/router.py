@@ -117,11 +117,17 @@ class Skills:
         said: list[str] = []
         with self._lock:
             profile = self.ctx.profile
+            late: list[str] = []
             for t in self.store.timers(profile):
                 if t.due is not None and t.due <= now:
                     self.store.delete_timer(profile, t.id)
-                    said.append(timers.finished_text(t))
-            late: list[str] = []
+                    if now - t.due > reminders.LATE_S:
+                        at = datetime.fromtimestamp(t.due, self.ctx.zone)
+                        late.append(
+                            f"{timers.label(t)} ended at {times.clock_words(at.hour, at.minute)}"
+                        )
+                    else:
+                        said.append(timers.finished_text(t))
             for r in self.store.reminders(profile):
                 if r.due > now:
                     continue

@@ -91,7 +91,7 @@ class Rule:
     def next_after(self, after: datetime, zone: ZoneInfo) -> datetime:
         """The first time strictly after `after` that the rule fires, as an aware local time."""
         if self.kind == "interval":
-            return after + timedelta(seconds=self.seconds)
+            return elapsed(after, timedelta(seconds=self.seconds))
         local = after.astimezone(zone)
         day = local.date()
         for _ in range(3 * 366 + 2):
@@ -172,6 +172,24 @@ def wall_time(day: date, clock: time, zone: ZoneInfo) -> datetime:
     # A nonexistent local time does not survive a round trip through UTC; the trip lands it
     # after the gap (02:30 on a spring-forward night → 03:30), which is what a person expects.
     return at.astimezone(ZoneInfo("UTC")).astimezone(zone)
+
+
+def elapsed(start: datetime, span: timedelta) -> datetime:
+    """start plus a span of real time, in start's zone (Python's aware + timedelta adds wall
+    time, which is an hour off across a DST change)."""
+    utc = ZoneInfo("UTC")
+    return (start.astimezone(utc) + span).astimezone(start.tzinfo)
+
+
+def later(now: datetime, span: timedelta | relativedelta) -> datetime:
+    """now plus a spoken span: hours and minutes are real time; whole days, weeks and months
+    keep the wall-clock time ("in 2 days" is the same time of day)."""
+    if isinstance(span, timedelta) and span.days == 0:
+        return elapsed(now, span)
+    wall = now.replace(tzinfo=None) + span
+    zone = now.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    return wall_time(wall.date(), wall.time(), zone)
 
 
 def clock_words(hour: int, minute: int) -> str:
@@ -720,7 +738,7 @@ def parse(text: str, now: datetime, purpose: str = "reminder") -> Parsed:
     if rule_spec is not None:
         return _with_rule(out, rule_spec, clock, part_name, date_found, now, text)
     if rel is not None:
-        at = now + rel
+        at = later(now, rel)
         if clock and as_timedelta(rel, now) >= timedelta(days=1):
             # "in 2 days at 9": the day from the delay, the time from the clock. With a shorter
             # delay the clock time belongs to something else ("in 2 hours, before my 4 pm class").
@@ -859,7 +877,7 @@ def _with_rule(
     kind = spec["kind"]
     if kind == "interval":
         rule = Rule("interval", seconds=int(spec["seconds"]))
-        out.when = When(now + timedelta(seconds=rule.seconds), rule=rule)
+        out.when = When(elapsed(now, timedelta(seconds=rule.seconds)), rule=rule)
         return out
     hour, minute = spec.get("hour", DEFAULT_HOUR), 0
     assumed = ""
