@@ -174,6 +174,11 @@ def test_time_and_date(skills):
     assert skills.answer("what day of the week is christmas") == (
         "December 25th, 2026 is a Friday."
     )
+    assert skills.answer("how many days until christmas") == (
+        "It's 289 days away: Friday, December 25th."
+    )
+    assert skills.answer("is it friday") == "No, today is Wednesday."
+    assert skills.answer("is today wednesday") == "Yes, today is Wednesday."
 
 
 def test_profiles_are_isolated(db, clock):

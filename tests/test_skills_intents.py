@@ -23,6 +23,8 @@ def rec() -> Recogniser:
         ("what's the date today", "time", "date"),
         ("What time is it in Tokyo?", "time", "place"),
         ("what day is christmas this year", "time", "day_of"),
+        ("how many days until christmas", "time", "until"),
+        ("is it friday today", "time", "is_day"),
         ("Set a timer for three hours and ten minutes.", "timers", "start"),
         ("set a pizza timer for 10 minutes", "timers", "start"),
         ("start a timer", "timers", "start"),

@@ -83,6 +83,25 @@ def handle(intent: Intent, ctx: Context) -> Reply:
         return Reply(f"It's {_clock(now)}.")
     if intent.action == "date":
         return Reply(f"Today is {_date(now)}, {now.year}.")
+    if intent.action == "is_day":
+        asked = intent.slots["day"]
+        if now.strftime("%A").lower() == asked:
+            return Reply(f"Yes, today is {now:%A}.")
+        return Reply(f"No, today is {now:%A}.")
+    if intent.action == "until":
+        parsed = times.parse(intent.text, now, purpose="query")
+        if parsed.when is None or parsed.when.rule:
+            return Reply("Until when?")
+        days = (parsed.when.at.date() - now.date()).days
+        at = parsed.when.at
+        said = f"{at:%A}, {at:%B} {at.day}{times._suffix(at.day)}"
+        if days < 0:
+            return Reply(f"{said} was {-days} days ago.")
+        if days == 0:
+            return Reply("That's today.")
+        if days == 1:
+            return Reply(f"That's tomorrow, {said}.")
+        return Reply(f"It's {days} days away: {said}.")
     if intent.action == "day_of":
         parsed = times.parse(intent.text, now)
         if parsed.when is None or parsed.when.rule:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from assistant.skills import times
 from assistant.skills.numbers import words_to_digits
@@ -470,6 +472,20 @@ class Recogniser:
         return Intent("timers", "start", {"name": name, "duration": duration}, t)
 
     def _time_own(self, t: str) -> Intent | None:
+        m = re.match(
+            r"^(?:how many (?:days|weeks|sleeps)|how long) (?:is it |are there |is there |left )?"
+            r"(?:until|till|til|before|to) (?P<what>.+)$",
+            t,
+        )
+        if m and times.parse(m.group("what"), _REFERENCE, purpose="query").found:
+            return Intent("time", "until", {}, t)
+        m = re.match(
+            rf"^is (?:it|today) (?:a )?(?P<wd>{times.WEEKDAY_WORDS})(?: today)?$|"
+            rf"^is today (?:a )?(?P<wd2>{times.WEEKDAY_WORDS})$",
+            t,
+        )
+        if m:
+            return Intent("time", "is_day", {"day": m.group("wd") or m.group("wd2")}, t)
         if re.search(r"\b(?:what|which) day\b", t):
             return Intent("time", "day_of", {}, t)
         if re.search(
@@ -523,6 +539,9 @@ class Recogniser:
             return Intent("reminders", "list" if question else "set", {}, t)
         return None
 
+
+# A fixed instant, only for asking the time parser whether a phrase names a time at all.
+_REFERENCE = datetime(2001, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
 
 _REMINDER_QUERY_FIRST = re.compile(
     r"^(?:what|which|when|do i have|did i|have i|is there|are there|any|how many|list|show|"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_WORDS = "|".join(WEEKDAYS)
 _DAY = {d: i for i, d in enumerate(WEEKDAYS)} | {d[:3]: i for i, d in enumerate(WEEKDAYS)}
 _DAY |= {"tues": 1, "thur": 3, "thurs": 3, "weds": 2}
 MONTHS = [
