@@ -73,7 +73,7 @@ def _clock(at: datetime) -> str:
 
 
 def _date(at: datetime) -> str:
-    return f"{at:%A}, {at:%B} {at.day}{times._suffix(at.day)}"
+    return f"{at:%A}, {at:%B} {at.day}{times.suffix(at.day)}"
 
 
 def handle(intent: Intent, ctx: Context) -> Reply:
@@ -94,7 +94,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
             return Reply("Until when?")
         days = (parsed.when.at.date() - now.date()).days
         at = parsed.when.at
-        said = f"{at:%A}, {at:%B} {at.day}{times._suffix(at.day)}"
+        said = f"{at:%A}, {at:%B} {at.day}{times.suffix(at.day)}"
         if days < 0:
             return Reply(f"{said} was {-days} days ago.")
         if days == 0:
@@ -108,7 +108,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
             return Reply(f"Today is {_date(now)}.")
         at = parsed.when.at
         verb = "is" if at.date() >= now.date() else "was"
-        return Reply(f"{at:%B} {at.day}{times._suffix(at.day)}, {at.year} {verb} a {at:%A}.")
+        return Reply(f"{at:%B} {at.day}{times.suffix(at.day)}, {at.year} {verb} a {at:%A}.")
     if intent.action == "place":
         zone = find_zone(intent.slots.get("place", ""))
         if zone is None:

@@ -1,10 +1,10 @@
 """Spoken times → absolute times: "tomorrow at 9", "half past six", "every weekday at 8".
 
 Works on normalised text (lower case, number words as digits; see intents.normalise). Clock
-phrases, relative times and recurrence are parsed here; calendar dates the rules below do not cover
-("the fourth of july", "december 4 1982") fall back to dateparser. Every result is an aware
-datetime in the user's zone; recurring rules are kept in local wall time and stepped with zoneinfo,
-so "every day at 8" stays at 8 across a DST change.
+phrases and the combining of the parts are here; durations are in durations.py, calendar days in
+dates.py (with dateparser for what its rules miss), recurrence in recurrence.py. Every result is
+an aware datetime in the user's zone; recurring rules are kept in local wall time and stepped
+with zoneinfo, so "every day at 8" stays at 8 across a DST change.
 """
 
 from __future__ import annotations
@@ -16,119 +16,36 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEKDAY_WORDS = "|".join(WEEKDAYS)
-_DAY = {d: i for i, d in enumerate(WEEKDAYS)} | {d[:3]: i for i, d in enumerate(WEEKDAYS)}
-_DAY |= {"tues": 1, "thur": 3, "thurs": 3, "weds": 2}
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_MONTH = {m: i + 1 for i, m in enumerate(MONTHS)} | {m[:3]: i + 1 for i, m in enumerate(MONTHS)}
-_MONTH["sept"] = 9
-# Hours that a part of the day stands for when no clock time is said.
-PART_OF_DAY = {"morning": 9, "noon": 12, "midday": 12, "afternoon": 15, "evening": 18,
-               "tonight": 20, "night": 20}  # fmt: skip
-DEFAULT_HOUR = 9  # a reminder for a day with no time of day rings at 9 am
-MAX_AHEAD = timedelta(days=366 * 10)
+from assistant.skills.dates import find_date
+from assistant.skills.durations import as_timedelta, find_duration
+from assistant.skills.numbers import suffix
+from assistant.skills.recurrence import Rule, find_rule
+from assistant.skills.wallclock import (
+    DEFAULT_HOUR,
+    MONTH_RE,
+    MONTHS,
+    PART_OF_DAY,
+    WEEKDAY_WORDS,
+    WEEKDAYS,
+    clock_words,
+    day_words,
+    duration_words,
+    elapsed,
+    later,
+    wall_time,
+)
 
-_DAY_RE = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day)?s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday"  # noqa: E501
-_MONTH_RE = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"  # noqa: E501
-_ORD = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+__all__ = [  # what the skills use from here (some defined in the modules above)
+    "DEFAULT_HOUR", "MONTHS", "PART_OF_DAY", "WEEKDAY_WORDS", "WEEKDAYS", "Parsed", "Question",
+    "Rule", "When", "as_timedelta", "clock_words", "day_words", "duration_words", "elapsed",
+    "find_duration", "later", "parse", "suffix", "wall_time", "when_words",
+]  # fmt: skip
+
+MAX_AHEAD = timedelta(days=366 * 10)
 _MERIDIEM = (
     r"(?P<mer>a\.?\s?m\.?|p\.?\s?m\.?|in the morning|in the afternoon|in the evening|at night|"
     r"tonight|this morning|this afternoon|this evening)"
 )
-_UNIT = r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
-_COUNT = r"(?P<n>\d+(?:\.\d+)?|an?|one|a couple of|a few|couple of)"
-_PART = re.compile(
-    rf"\b(?:(?P<half>half an? (?P<hunit>hour|minute|day))|"
-    rf"(?:an? )?(?P<q>quarter) (?:of an? )?(?P<qunit>hour)|"
-    rf"{_COUNT} (?P<ahalf>and a half )?{_UNIT}(?P<andhalf> and a half)?)\b"
-)
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A recurring wall-clock rule, evaluated in the zone it was made in.
-
-    kind "weekly": on `days` (0 = Monday) at hour:minute; "monthly": on day `day`; "yearly": on
-    month/day; "interval": every `seconds` (no wall clock).
-    """
-
-    kind: str
-    days: tuple[int, ...] = ()
-    month: int = 0
-    day: int = 0
-    hour: int = DEFAULT_HOUR
-    minute: int = 0
-    seconds: int = 0
-
-    def encode(self) -> str:
-        """The rule as a short string for the database."""
-        days = ",".join(map(str, self.days))
-        return (
-            f"{self.kind};{days};{self.month};{self.day};{self.hour};{self.minute};{self.seconds}"
-        )
-
-    @staticmethod
-    def decode(text: str) -> Rule:
-        """The rule a string from encode() stands for."""
-        kind, days, month, day, hour, minute, seconds = text.split(";")
-        return Rule(kind, tuple(int(d) for d in days.split(",") if d), int(month), int(day),
-                    int(hour), int(minute), int(seconds))  # fmt: skip
-
-    def next_after(self, after: datetime, zone: ZoneInfo) -> datetime:
-        """The first time strictly after `after` that the rule fires, as an aware local time."""
-        if self.kind == "interval":
-            return elapsed(after, timedelta(seconds=self.seconds))
-        local = after.astimezone(zone)
-        day = local.date()
-        for _ in range(3 * 366 + 2):
-            if self._matches(day):
-                at = wall_time(day, time(self.hour, self.minute), zone)
-                if at > after:
-                    return at
-            day += timedelta(days=1)
-        raise ValueError(f"rule {self.encode()} never fires")
-
-    def _matches(self, day: date) -> bool:
-        if self.kind == "weekly":
-            return day.weekday() in self.days
-        if self.kind == "monthly":
-            return day.day == self.day
-        return (day.month, day.day) == (self.month, self.day)
-
-    def describe(self) -> str:
-        """The rule in words: "every weekday at 8 am"."""
-        at = f"at {clock_words(self.hour, self.minute)}"
-        if self.kind == "interval":
-            return f"every {duration_words(timedelta(seconds=self.seconds))}"
-        if self.kind == "monthly":
-            return f"on the {self.day}{_suffix(self.day)} of every month {at}"
-        if self.kind == "yearly":
-            return f"every year on {MONTHS[self.month - 1].title()} {self.day} {at}"
-        days = set(self.days)
-        if days == set(range(7)):
-            return f"every day {at}"
-        if days == set(range(5)):
-            return f"every weekday {at}"
-        if days == {5, 6}:
-            return f"every weekend {at}"
-        names = [WEEKDAYS[d].title() for d in sorted(days)]
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"every {joined} {at}"
 
 
 @dataclass(frozen=True)
@@ -162,75 +79,6 @@ class Parsed:
     day: date | None = None  # the calendar day that was said, even when a question follows
 
 
-def _suffix(n: int) -> str:
-    return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-
-
-def wall_time(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """day at clock in zone; a time skipped by a DST change moves forward by the gap."""
-    naive = datetime.combine(day, clock)
-    at = naive.replace(tzinfo=zone)
-    # A nonexistent local time does not survive a round trip through UTC; the trip lands it
-    # after the gap (02:30 on a spring-forward night → 03:30), which is what a person expects.
-    return at.astimezone(ZoneInfo("UTC")).astimezone(zone)
-
-
-def elapsed(start: datetime, span: timedelta) -> datetime:
-    """start plus a span of real time, in start's zone (Python's aware + timedelta adds wall
-    time, which is an hour off across a DST change)."""
-    utc = ZoneInfo("UTC")
-    return (start.astimezone(utc) + span).astimezone(start.tzinfo)
-
-
-def later(now: datetime, span: timedelta | relativedelta) -> datetime:
-    """now plus a spoken span: hours and minutes are real time; whole days, weeks and months
-    keep the wall-clock time ("in 2 days" is the same time of day)."""
-    if isinstance(span, timedelta) and span.days == 0:
-        return elapsed(now, span)
-    wall = now.replace(tzinfo=None) + span
-    zone = now.tzinfo
-    assert isinstance(zone, ZoneInfo)
-    return wall_time(wall.date(), wall.time(), zone)
-
-
-def clock_words(hour: int, minute: int) -> str:
-    """A time as said aloud: 18:30 → "6:30 pm", 12:00 → "noon", 0:00 → "midnight"."""
-    if (hour, minute) == (12, 0):
-        return "noon"
-    if (hour, minute) == (0, 0):
-        return "midnight"
-    h = hour % 12 or 12
-    mer = "am" if hour < 12 else "pm"
-    return f"{h} {mer}" if minute == 0 else f"{h}:{minute:02d} {mer}"
-
-
-def duration_words(d: timedelta) -> str:
-    """A duration as said aloud: 3h10m → "3 hours and 10 minutes"."""
-    total = round(d.total_seconds())
-    parts = []
-    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        n, total = divmod(total, size)
-        if n:
-            parts.append(f"{n} {name}{'s' if n != 1 else ''}")
-    if not parts:
-        return "0 seconds"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def day_words(at: datetime, now: datetime) -> str:
-    """A day relative to now: "today", "tomorrow", "on Friday", "on Friday, March 20"."""
-    days = (at.date() - now.date()).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    if 1 < days < 7:
-        return f"on {at:%A}"
-    return f"on {at:%A}, {at:%B} {at.day}" + (f", {at.year}" if at.year != now.year else "")
-
-
 def when_words(when: When, now: datetime) -> str:
     """A When said aloud: "tomorrow at 9 am", "every weekday at 8 am", "on Friday"."""
     if when.rule:
@@ -242,66 +90,6 @@ def when_words(when: When, now: datetime) -> str:
         secs = max(1, round((at - now).total_seconds()))
         return f"in {duration_words(timedelta(seconds=secs))}"
     return f"{day_words(at, now)} at {clock_words(at.hour, at.minute)}"
-
-
-# -- durations ---------------------------------------------------------------------------------
-
-
-def _count(word: str) -> float:
-    if word in ("a", "an", "one"):
-        return 1
-    if word in ("a couple of", "couple of"):
-        return 2
-    if word == "a few":
-        return 3
-    return float(word)
-
-
-def find_duration(text: str) -> tuple[timedelta | relativedelta, tuple[int, int]] | None:
-    """The first spoken duration in text ("3 hours and 10 minutes") and its span, or None."""
-    total = timedelta()
-    months = 0
-    span: tuple[int, int] | None = None
-    pos = 0
-    while True:
-        m = _PART.search(text, pos)
-        if not m:
-            break
-        if span is not None:
-            between = text[span[1] : m.start()]
-            if between.strip(" ,") not in ("", "and"):
-                break
-        if m.group("half"):
-            unit = m.group("hunit")[0]
-            total += timedelta(seconds=_SECONDS[unit] / 2)
-        elif m.group("q"):
-            total += timedelta(minutes=15)
-        else:
-            n = _count(m.group("n"))
-            if m.group("ahalf") or m.group("andhalf"):
-                n += 0.5
-            unit = m.group("unit")
-            if unit.startswith("mo"):
-                months += round(n)
-            elif unit.startswith("y"):
-                months += round(n * 12)
-            else:
-                total += timedelta(seconds=n * _SECONDS[unit[0]])
-        span = (span[0] if span else m.start(), m.end())
-        pos = m.end()
-    if span is None:
-        return None
-    if months:
-        days = total.days
-        return relativedelta(months=months, days=days, seconds=total.seconds), span
-    return total, span
-
-
-def as_timedelta(d: timedelta | relativedelta, now: datetime) -> timedelta:
-    """A duration (which may count months) as a plain span of time from now."""
-    if isinstance(d, timedelta):
-        return d
-    return (now + d) - now
 
 
 # -- clock times -------------------------------------------------------------------------------
@@ -327,7 +115,7 @@ _CLOCK_PATTERNS = [
     re.compile(
         r"\b(?:(?P<at>at|for|by|until|till) )?(?P<h>\d{1,2}) (?:oh |o )?(?P<m>[0-5]\d|[1-9](?= ?"
         r"(?:a\.?m|p\.?m)))(?: ?" + _MERIDIEM + r")?(?! ?(?:minutes?|mins?|hours?|seconds?|days?|"
-        r"weeks?|months?|years?|st|nd|rd|th|of|" + _MONTH_RE + r")\b)\b"
+        r"weeks?|months?|years?|st|nd|rd|th|of|" + MONTH_RE + r")\b)\b"
     ),
     # "6 pm", "6 o'clock", "6 in the evening"
     re.compile(r"\b(?P<h>\d{1,2})(?: ?o'? ?clock)?(?: ?" + _MERIDIEM + r")\b"),
@@ -404,244 +192,6 @@ def _clock(m: re.Match[str]) -> _Clock | None:
     return _Clock(h, mi, mer)
 
 
-# -- dates -------------------------------------------------------------------------------------
-
-_DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("after_tomorrow", re.compile(r"\b(?:the )?day after tomorrow\b")),
-    ("tomorrow", re.compile(r"\b(?:tomorrow|tomorrows|tomorrow's|tmrw|tomorow)\b")),
-    ("today", re.compile(r"\b(?:today|todays|today's)\b")),
-    ("yesterday", re.compile(r"\b(?:yesterday|last night)\b")),
-    (
-        "month_day",
-        re.compile(
-            rf"\b(?:on )?(?:the )?(?:{_ORD} (?:of )?(?P<mon>{_MONTH_RE})|(?P<mon2>{_MONTH_RE}) "
-            rf"(?:the )?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)(?:,? (?P<y>(?:19|20)\d\d))?\b"
-        ),
-    ),
-    (
-        "weekday",
-        re.compile(
-            rf"\b(?:(?P<which>this|next|coming|this coming|on|on next|on this) )?(?P<wd>{_DAY_RE})"
-            rf"(?:'s)?(?: (?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th))?\b"
-        ),
-    ),
-    (
-        "day_of_month",
-        re.compile(
-            r"\b(?:on )?the (?P<d>\d{1,2})(?:st|nd|rd|th)(?: of (?:this|the) month|(?! of))\b"
-        ),
-    ),
-    ("bare_ordinal", re.compile(r"\b(?:on )(?P<d>\d{1,2})(?:st|nd|rd|th)\b")),
-]
-_HOLIDAYS = re.compile(
-    r"\b(?P<h>christmas eve|christmas(?: day)?|xmas|new year'?s eve|new year'?s(?: day)?|"
-    r"halloween|valentine'?s(?: day)?|st\.? patrick'?s(?: day)?|saint patrick'?s(?: day)?|"
-    r"independence day|easter(?: sunday)?|thanksgiving|mother'?s day|father'?s day)"
-    r"(?: (?:in (?:the year )?)?(?P<y>(?:19|20)\d\d))?\b"
-)
-_FIXED_HOLIDAYS = {"christmas eve": (12, 24), "christmas": (12, 25), "xmas": (12, 25),
-                   "new years eve": (12, 31), "new years": (1, 1), "halloween": (10, 31),
-                   "valentines": (2, 14), "st patricks": (3, 17), "saint patricks": (3, 17),
-                   "independence day": (7, 4)}  # fmt: skip
-
-
-def _holiday(name: str, year: int) -> date:
-    """The date of a holiday in a year (US customs for the movable ones)."""
-    from dateutil.easter import easter
-
-    key = re.sub(r"['.]|(?<=s) day$| day$| sunday$", "", name).strip()
-    if key in _FIXED_HOLIDAYS:
-        return date(year, *_FIXED_HOLIDAYS[key])
-    if key == "easter":
-        return easter(year)
-    # Nth weekday of a month: thanksgiving (4th Thu Nov), mother's day (2nd Sun May),
-    # father's day (3rd Sun June).
-    month, weekday, nth = {"thanksgiving": (11, 3, 4), "mothers": (5, 6, 2),
-                           "fathers": (6, 6, 3)}[key]  # fmt: skip
-    first = date(year, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
-
-
-_FUZZY_DAYS = re.compile(
-    r"\b(?:this|next|coming|upcoming) (?:week|weekend|month|year)(?:'s|s)?\b|\bweekend\b"
-)
-
-
-def _find_date(text: str, today: date) -> tuple[date | str, tuple[int, int]] | None:
-    """The first calendar day in text (or "past" / "fuzzy:<phrase>") and its span."""
-    found: list[tuple[int, date | str, tuple[int, int]]] = []
-    for name, pattern in _DATE_PATTERNS:
-        m = pattern.search(text)
-        if not m:
-            continue
-        day = _date(name, m, today)
-        if day is not None:
-            found.append((m.start(), day, m.span()))
-    if found:
-        found.sort(key=lambda f: f[0])
-        return found[0][1], found[0][2]
-    m = _HOLIDAYS.search(text)
-    if m:
-        name = m.group("h").replace("xmas", "christmas")
-        if m.group("y"):
-            return _holiday(name, int(m.group("y"))), m.span()
-        day = _holiday(name, today.year)
-        return (day if day >= today else _holiday(name, today.year + 1)), m.span()
-    if re.search(rf"\b{_MONTH_RE}\b|\b\d{{1,2}}/\d{{1,2}}\b", text):
-        found_dp = _dateparser_date(text, today)
-        if found_dp:
-            return found_dp
-    m = _FUZZY_DAYS.search(text)
-    if m:
-        return f"fuzzy:{m.group(0)}", m.span()
-    return None
-
-
-def _dateparser_date(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
-    """A calendar date the rules above missed, found by dateparser (e.g. "3/18", "may 2027")."""
-    from dateparser.search import search_dates
-
-    settings = {"RELATIVE_BASE": datetime.combine(today, time(12)), "PREFER_DATES_FROM": "future",
-                "REQUIRE_PARTS": ["day", "month"]}  # fmt: skip
-    try:
-        found = search_dates(text, languages=["en"], settings=settings)
-    except (ValueError, OverflowError):
-        return None
-    for phrase, at in found or []:
-        if re.search(rf"\b{_MONTH_RE}\b|/", phrase):
-            start = text.find(phrase)
-            return at.date(), (start, start + len(phrase))
-    return None
-
-
-def _date(name: str, m: re.Match[str], today: date) -> date | str | None:
-    if name == "tomorrow":
-        return today + timedelta(days=1)
-    if name == "after_tomorrow":
-        return today + timedelta(days=2)
-    if name == "today":
-        return today
-    if name == "yesterday":
-        return "past"
-    if name == "weekday":
-        wd = _DAY.get(m.group("wd").rstrip("s").removesuffix("day")) or _DAY.get(m.group("wd"))
-        if wd is None:
-            wd = _DAY.get(m.group("wd")[:3])
-        if wd is None:
-            return None
-        ahead = (wd - today.weekday()) % 7 or 7
-        if m.group("d"):
-            # "monday the 20th": the next such date that falls on that day of the week.
-            d = int(m.group("d"))
-            for k in range(0, 24):
-                cand = _month_day(today, (today.month - 1 + k) % 12 + 1, d, year_ahead=k // 12)
-                if cand and cand >= today and cand.weekday() == wd:
-                    return cand
-        return today + timedelta(days=ahead)
-    if name == "month_day":
-        mon = _MONTH[(m.group("mon") or m.group("mon2"))[:3]]
-        d = int(m.group("d") or m.group("d2"))
-        year = int(m.group("y")) if m.group("y") else None
-        if year:
-            try:
-                return date(year, mon, d)
-            except ValueError:
-                return None
-        for k in range(0, 9):  # this year, or the next year that has the day (29 February)
-            try:
-                cand = date(today.year + k, mon, d)
-            except ValueError:
-                continue
-            if cand >= today:
-                return cand
-        return None
-    if name in ("day_of_month", "bare_ordinal"):
-        d = int(m.group("d"))
-        for k in range(0, 13):
-            cand = _month_day(
-                today, (today.month - 1 + k) % 12 + 1, d, year_ahead=(today.month - 1 + k) // 12
-            )
-            if cand and cand >= today:
-                return cand
-    return None
-
-
-def _month_day(today: date, month: int, day: int, year_ahead: int) -> date | None:
-    try:
-        return date(today.year + year_ahead, month, day)
-    except ValueError:
-        return None
-
-
-# -- recurrence --------------------------------------------------------------------------------
-
-_RECUR = re.compile(
-    r"\b(?:(?P<every>every|each) (?P<what>(?:(?:" + _DAY_RE + r"|weekday|weekend)(?:,? (?:and )?|"
-    r" ))*(?:" + _DAY_RE + r"|weekday|weekend|day|morning|evening|night|afternoon|year|month)|"
-    r"(?P<n>\d+ )?(?P<unit>minutes?|hours?|days?|weeks?))|"
-    r"(?P<daily>daily|everyday|nightly|hourly|annually|yearly|monthly)|"
-    r"(?:on )?(?P<plural>weekdays|weekends|(?:mondays|tuesdays|wednesdays|thursdays|fridays|"
-    r"saturdays|sundays)(?:,? (?:and )?(?:mondays|tuesdays|wednesdays|thursdays|fridays|"
-    r"saturdays|sundays))*))\b"
-)
-
-
-def _find_rule(text: str) -> tuple[dict, tuple[int, int]] | None:
-    m = _RECUR.search(text)
-    if not m:
-        return None
-    g = m.groupdict()
-    spec: dict = {}
-    if g.get("unit"):
-        n = int((g.get("n") or "1").strip())
-        unit = g["unit"][0]
-        if unit in "dw":
-            spec = (
-                {"kind": "weekly", "days": tuple(range(7))}
-                if n == 1 and unit == "d"
-                else {"kind": "interval", "seconds": n * _SECONDS[unit]}
-            )
-            if unit == "w" and n == 1:
-                spec = {"kind": "weekly", "days": "same"}
-        else:
-            spec = {"kind": "interval", "seconds": n * _SECONDS[unit]}
-    elif g.get("daily"):
-        word = g["daily"]
-        spec = {
-            "daily": {"kind": "weekly", "days": tuple(range(7))},
-            "everyday": {"kind": "weekly", "days": tuple(range(7))},
-            "nightly": {"kind": "weekly", "days": tuple(range(7)), "hour": 20},
-            "hourly": {"kind": "interval", "seconds": 3600},
-            "annually": {"kind": "yearly"},
-            "yearly": {"kind": "yearly"},
-            "monthly": {"kind": "monthly"},
-        }[word]
-    else:
-        words = g.get("what") or g.get("plural") or ""
-        days: set[int] = set()
-        for w in re.findall(r"[a-z]+", words):
-            if w.startswith("weekday"):
-                days |= set(range(5))
-            elif w.startswith("weekend"):
-                days |= {5, 6}
-            elif w in ("day", "morning", "evening", "night", "afternoon"):
-                days |= set(range(7))
-                if w != "day":
-                    spec["hour"] = PART_OF_DAY[w]
-            elif w == "year":
-                spec["kind"] = "yearly"
-            elif w == "month":
-                spec["kind"] = "monthly"
-            elif w not in ("and",):
-                key = w.rstrip("s") if w.rstrip("s") in _DAY else w
-                key = key if key in _DAY else key[:3]
-                if key in _DAY:
-                    days.add(_DAY[key])
-        if "kind" not in spec:
-            spec.update(kind="weekly", days=tuple(sorted(days)))
-    return spec, m.span()
-
-
 # -- putting it together -----------------------------------------------------------------------
 
 _CONNECTORS = {"at", "on", "in", "for", "by", "from", "the", "this", "of", "to", "and", "after"}
@@ -695,7 +245,7 @@ def parse(text: str, now: datetime, purpose: str = "reminder") -> Parsed:
     work = f" {text} "
     rule_spec: dict | None = None
     rel: timedelta | relativedelta | None = None
-    found_rule = _find_rule(work)
+    found_rule = find_rule(work)
     if found_rule:
         rule_spec, span = found_rule
         work = _blank(work, span)
@@ -718,7 +268,7 @@ def parse(text: str, now: datetime, purpose: str = "reminder") -> Parsed:
     clock_found = find_clock(work)
     if clock_found:
         work = _blank(work, clock_found[1])
-    date_found = _find_date(work, now.date())
+    date_found = find_date(work, now.date())
     if date_found:
         work = _blank(work, date_found[1])
         if clock_found and isinstance(date_found[0], str) and date_found[0].startswith("fuzzy"):
