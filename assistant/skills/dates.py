@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from assistant.skills.wallclock import DAY_INDEX, DAY_RE, MONTH_INDEX, MONTH_RE
+from assistant.skills.numbers import suffix
+from assistant.skills.wallclock import DAY_INDEX, DAY_RE, MONTH_INDEX, MONTH_RE, MONTHS
 
 _ORD = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 
@@ -146,11 +147,12 @@ def _date(name: str, m: re.Match[str], today: date) -> date | str | None:
         mon = MONTH_INDEX[(m.group("mon") or m.group("mon2"))[:3]]
         d = int(m.group("d") or m.group("d2"))
         year = int(m.group("y")) if m.group("y") else None
+        bad = f"bad:{MONTHS[mon - 1].title()} {d}{suffix(d)}"  # "February 30": no such day
         if year:
             try:
                 return date(year, mon, d)
             except ValueError:
-                return None
+                return bad
         for k in range(0, 9):  # this year, or the next year that has the day (29 February)
             try:
                 cand = date(today.year + k, mon, d)
@@ -158,7 +160,7 @@ def _date(name: str, m: re.Match[str], today: date) -> date | str | None:
                 continue
             if cand >= today:
                 return cand
-        return None
+        return bad
     if name in ("day_of_month", "bare_ordinal"):
         d = int(m.group("d"))
         for k in range(0, 13):

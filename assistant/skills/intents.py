@@ -75,7 +75,7 @@ _ARTICLE = r"(?:(?:my|the|a|an|our|this|that) )?"
 _LIST_WORD = r"(?:list|lists|wishlist|to dos|todos)"
 # A list's name: words before "list", but never a preposition (so "eggs from my shopping list"
 # cannot make "eggs from my shopping" a name).
-_NAME = r"(?P<list>(?:(?!\b(?:from|to|on|off|in|into|onto|of|out)\b)[\w' ])+?)"
+_NAME = r"(?P<list>to do|(?:(?!\b(?:from|to|on|off|in|into|onto|of|out)\b)[\w' ])+?)"
 _NOTES = re.compile(
     r"^(?:(?:take|make|write|jot|add|create|save) (?:a |down a |me a )?(?:note|memo)s?|"
     r"note (?:down|that)|write (?:this |that )?down|jot (?:this |that )?down|"
@@ -157,7 +157,8 @@ _REMINDER_QUERY = re.compile(
     rf"\b(?:what(?:'s| is| are| do i have)?|when(?:'s| is| are)?|do i have|have i|is there|"
     rf"are there|any|anything|list|show|tell me|check|give me|read|how many|did i|am i|will i|"
     rf"what time|where|open|whats|look(?:s)? like|upcoming|next|remind me what|is my|are my|"
-    rf"who|through|pending)\b.*\b{_CALENDAR_WORDS}\b|\b{_CALENDAR_WORDS}\b.*\b(?:look like|today|"
+    rf"who|through|pending)\b.*\b{_CALENDAR_WORDS}\b|^(?:what|when|which|do|does|is|are|any|show|"
+    rf"list|tell|read|check|give|how|my)\b.*\b{_CALENDAR_WORDS}\b.*\b(?:look like|today|"
     rf"tomorrow|this week|next week|scheduled)\b|\bwhat(?:'s| is| do i have) (?:on|planned|going "
     rf"on|coming up|for today|for tomorrow)\b|\b(?:do i have|have i got) (?:anything|something|any)"
     rf"\b|\b(?:coming up|upcoming|pending)\b.*\b(?:week|today|tomorrow|tasks?|things)\b|"
@@ -412,6 +413,13 @@ class Recogniser:
                 if action == "add" and item in ("", "an item", "item", "something", "items"):
                     return Intent("lists", "add", {"item": "", "list": _list_name(m)}, t)
                 return Intent("lists", action, {"item": item, "list": _list_name(m)}, t)
+        m = re.match(
+            rf"^(?:is|are) (?P<item>.+?) (?:on|in) {_ARTICLE}(?:{_NAME} )?{_LIST_WORD}$", t
+        )
+        if m:
+            return Intent(
+                "lists", "check", {"item": _item(m.group("item")), "list": _list_name(m)}, t
+            )
         m = _LIST_NEW.match(t)
         if m:
             return Intent("lists", "create", {"list": _list_name(m)}, t)
@@ -421,10 +429,10 @@ class Recogniser:
         if m:
             return Intent("lists", "read", {"list": _list_name(m)}, t)
         if re.search(r"\b(?:remove|delete|clear|erase|clean|cross|take)\b", t):
-            m = re.search(rf"{_ARTICLE}(?:(?P<list>[\w' ]+?) )?{_LIST_WORD}\b", t)
+            m = re.search(rf"\b(?:my|the|a|our|this) (?:{_NAME} )?{_LIST_WORD}\b", t)
             return Intent("lists", "clear", {"list": _list_name(m) if m else "shopping"}, t)
         if re.search(r"\b(?:add|put|insert|new item|create|make|begin|start|set)\b", t):
-            m = re.search(rf"{_ARTICLE}(?:(?P<list>[\w' ]+?) )?{_LIST_WORD}\b", t)
+            m = re.search(rf"\b(?:my|the|a|our|this) (?:{_NAME} )?{_LIST_WORD}\b", t)
             return Intent(
                 "lists", "add", {"item": "", "list": _list_name(m) if m else "shopping"}, t
             )
@@ -436,7 +444,8 @@ class Recogniser:
             return Intent("timers", "status", {}, t)
         if not _TIMER.search(t):
             return None
-        name_m = re.search(
+        called = re.search(r"\b(?:called|named|labell?ed) (?P<name>[a-z][\w ]*?)(?: for \d|$)", t)
+        name_m = called or re.search(
             r"\b(?:(?:a|an|the|my|new) )?(?P<name>[a-z][\w ]*?) timer\b|\btimer (?:called|named|"
             r"for the|for my) (?P<name2>[a-z][\w ]*?)(?: for \d|$)",
             t,
@@ -446,7 +455,8 @@ class Recogniser:
             name = (name_m.group("name") or name_m.group("name2") or "").strip()
             name = re.sub(
                 r"^(?:(?:set|start|create|make|put|cancel|stop|pause|resume|delete|remove|"
-                r"add|continue|restart|on|up|me|a|an|the|my|new|\d+ (?:minutes?|hours?|seconds?)"
+                r"add|continue|restart|on|up|me|a|an|the|my|new|another|second|other|"
+                r"\d+ (?:minutes?|hours?|seconds?)"
                 r"|\d+)\b\s*)+",
                 "",
                 name,
@@ -469,6 +479,12 @@ class Recogniser:
             return Intent("timers", "add", {"name": name, "delta": duration}, t)
         if re.search(r"\b(?:take|subtract|decrease|less|remove)\b", t) and duration is not None:
             return Intent("timers", "subtract", {"name": name, "delta": duration}, t)
+        if duration is None and not re.search(
+            r"^(?:set|start|create|make|begin|run|put on|give me|i need|i want|new|another)\b|"
+            r"^(?:a |an )?(?:[\w]+ )?timers?$",
+            t,
+        ):
+            return None  # "tell me about timers in javascript": talk, not a command
         return Intent("timers", "start", {"name": name, "duration": duration}, t)
 
     def _time_own(self, t: str) -> Intent | None:
@@ -533,7 +549,11 @@ class Recogniser:
             return Intent("reminders", "list", {}, t)
         if _REMINDER_SET_LOOSE.search(t):
             return Intent("reminders", "set", {}, t)
-        # Last: a calendar word with nothing clearer around it ("the event will include Ann").
+        # Last: a calendar word with nothing clearer around it ("the event will include Ann") —
+        # but not a statement about oneself ("I have a meeting tomorrow and I'm nervous"): that
+        # is conversation, for the language model.
+        if re.match(r"^(?:i|i'm|i've|i'll|we|we're|my|our)\b", t):
+            return None
         if re.search(r"\b(?:calendar|events?|meetings?|appointments?|agenda|remind)\b", t):
             question = re.match(r"^(?:what|which|when|where|who|is|are|do|does|did|any|how)\b", t)
             return Intent("reminders", "list" if question else "set", {}, t)

@@ -82,6 +82,10 @@ def handle(intent: Intent, ctx: Context) -> Reply:
         if not n:
             return Reply(f"{capitalise(_title(name))} is already empty.")
         return Reply(f"Cleared {_title(name)}: {plural(n, 'item')} removed.")
+    if action == "check":
+        if ctx.store.find_item(ctx.profile, name, item) is not None:
+            return Reply(f"Yes, {item} is on {_title(name)}.")
+        return Reply(f"No, {item} isn't on {_title(name)}.")
     if action == "which":
         lists = ctx.store.lists(ctx.profile)
         if not lists:

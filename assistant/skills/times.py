@@ -42,6 +42,11 @@ __all__ = [  # what the skills use from here (some defined in the modules above)
 ]  # fmt: skip
 
 MAX_AHEAD = timedelta(days=366 * 10)
+# Clock-like phrases no clock shows: "25 o'clock", "13 pm", "6:75".
+_NOT_A_TIME = re.compile(
+    r"\b(?:at |for |by )?(?:(?:2[5-9]|[3-9]\d) ?o'? ?clock|(?:1[3-9]|2\d) ?[ap]\.? ?m\b\.?|"
+    r"\d{1,2}:[6-9]\d)"
+)
 _MERIDIEM = (
     r"(?P<mer>a\.?\s?m\.?|p\.?\s?m\.?|in the morning|in the afternoon|in the evening|at night|"
     r"tonight|this morning|this afternoon|this evening)"
@@ -266,6 +271,11 @@ def parse(text: str, now: datetime, purpose: str = "reminder") -> Parsed:
     if rel_span:
         work = _blank(work, rel_span)
     clock_found = find_clock(work)
+    if clock_found is None and _NOT_A_TIME.search(work):
+        out.found = True
+        out.problem = "That isn't a time of day."
+        out.rest = _tidy(_NOT_A_TIME.sub(" ", work))
+        return out
     if clock_found:
         work = _blank(work, clock_found[1])
     date_found = find_date(work, now.date())
@@ -298,6 +308,9 @@ def parse(text: str, now: datetime, purpose: str = "reminder") -> Parsed:
         return _checked(out, now)
     if date_found is not None and isinstance(date_found[0], str):
         what = date_found[0]
+        if what.startswith("bad:"):
+            out.problem = f"There is no {what[4:]}."
+            return out
         if what == "past" and out.query:
             out.when = When(wall_time(now.date() - timedelta(days=1), time(DEFAULT_HOUR), zone),
                             has_time=False)  # fmt: skip
