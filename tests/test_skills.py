@@ -142,6 +142,12 @@ def test_ambiguous_time_is_asked_and_the_answer_sets_it(skills):
     assert datetime.fromtimestamp(r.due, NY) == datetime(2026, 3, 12, 6, 0, tzinfo=NY)
 
 
+def test_a_question_of_the_users_own_is_not_taken_as_the_answer(skills):
+    assert skills.answer("make a list called camping").endswith("What should I put on it?")
+    assert skills.answer("what's your favourite time of year") is None  # for the LLM
+    assert skills.answer("add a tent to my camping list") == "Added tent to your camping list."
+
+
 def test_a_new_command_replaces_an_open_question(skills):
     assert skills.answer("remind me to water the plants").startswith("When should I remind you")
     assert skills.answer("add milk to my shopping list") == "Added milk to your shopping list."

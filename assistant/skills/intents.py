@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.skills import times
 from assistant.skills.numbers import words_to_digits
+from assistant.skills.places import find_zone
 
 # HA intent → (skill, action). Only these are loaded, so "pause the timer" cannot match a media
 # intent and "add oat milk to my shopping list" cannot match a fan.
@@ -40,7 +41,7 @@ HA_INTENTS = {
 
 _LEAD = re.compile(
     r"^(?:(?:hey |ok |okay )?(?:siri|alexa|olly|ollie|google|computer|assistant|sam)[, ]+|"
-    r"(?:please|kindly|hey|ok|okay|so|now|and|um|uh)[, ]+|"
+    r"(?:please|kindly|hey|ok|okay|so|now|and|um|uh|let's|let us)[, ]+|"
     r"(?:can|could|would|will) you(?: please)? |i (?:want|need|would like) you to |"
     r"i'd like you to )+"
 )
@@ -159,8 +160,10 @@ _REMINDER_QUERY = re.compile(
     rf"what time|where|open|whats|look(?:s)? like|upcoming|next|remind me what|is my|are my|"
     rf"who|through|pending)\b.*\b{_CALENDAR_WORDS}\b|^(?:what|when|which|do|does|is|are|any|show|"
     rf"list|tell|read|check|give|how|my)\b.*\b{_CALENDAR_WORDS}\b.*\b(?:look like|today|"
-    rf"tomorrow|this week|next week|scheduled)\b|\bwhat(?:'s| is| do i have) (?:on|planned|going "
-    rf"on|coming up|for today|for tomorrow)\b|\b(?:do i have|have i got) (?:anything|something|any)"
+    rf"tomorrow|this week|next week|scheduled)\b|\bwhat(?:'s| is| do i have) (?:on (?:for |my "
+    rf"(?:plate|calendar|schedule|agenda) )?(?:today|tomorrow|tonight|this|next|on|for|monday|"
+    rf"tuesday|wednesday|thursday|friday|saturday|sunday|the \d)|planned|going on|coming up|"
+    rf"for today|for tomorrow)\b|\b(?:do i have|have i got) (?:anything|something|any)"
     rf"\b|\b(?:coming up|upcoming|pending)\b.*\b(?:week|today|tomorrow|tasks?|things)\b|"
     rf"\bwhat (?:do i have|is) (?:coming up|next)\b|"
     rf"\b(?:when|what time) is my (?:next )?{_OCCASIONS}\b|\bwhat(?:'s| is) for (?:today|"
@@ -184,7 +187,8 @@ _REMINDER_SET_LOOSE = re.compile(
     rf"\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
     rf"^(?:new |an? )?(?:event|reminder|appointment|meeting)s?\b|\b(?:schedule|add|put|book|"
     rf"plan|mark)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
-    rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|\bset\b.*\b{_WHEN_WORDS}|"
+    rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|"
+    rf"\bset (?:a |an |my |up )?{_OCCASIONS}\b.*\b{_WHEN_WORDS}|"
     rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
 )
 _TIMER = re.compile(r"\btimers?\b")
@@ -201,7 +205,8 @@ _TIME_NOW = re.compile(
     r"(?: o'?clock| am| pm)?(?: yet| already)?$"
 )
 _DATE_NOW = re.compile(
-    r"\b(?:what(?:'s| is)? (?:the |today's |todays )?date|what day is (?:it|today)|"
+    r"\b(?:what(?:'s| is)? (?:the |today's |todays )?date(?= today| now| please| is it|$)|"
+    r"what day is (?:it|today)|"
     r"what(?:'s| is) today|which day is (?:it|today)|today's date|todays date|"
     r"what day of the week is it|what month is it|what year is it|day of the week|"
     r"what (?:month|year|day) is (?:it|today|this)|(?:say|tell|give|display|show)(?: me)? (?:the "
@@ -315,7 +320,16 @@ class Recogniser:
     def recognise(self, text: str, normalised: bool = False) -> Intent | None:
         """The intent of a sentence, or None when no skill handles it (the LLM answers)."""
         t = text if normalised else normalise(text)
-        if not t:
+        if not t or _CONVERSATION.match(t):
+            return None
+        if re.match(r"^remind me (?:what|who|where|how|why|of what|when we)\b", t):
+            # "remind me what I'm doing on Sunday" asks the calendar; "remind me what we talked
+            # about" asks the memory (the language model).
+            if re.search(rf"\b{_CALENDAR_WORDS}\b", t) or (
+                times.parse(t, _REFERENCE, purpose="query").when is not None
+                and not re.search(r"\b(?:talked|said|told|discussed|spoke)\b", t)
+            ):
+                return Intent("reminders", "list", {}, t)
             return None
         for rule in (self._notes, self._reminders, self._lists_own):
             found = rule(t)
@@ -502,6 +516,10 @@ class Recogniser:
         )
         if m:
             return Intent("time", "is_day", {"day": m.group("wd") or m.group("wd2")}, t)
+        m = re.match(r"^what(?:'s| is) the date (?:of|for|on) (?P<what>.+)$", t)
+        if m:
+            found = times.parse(m.group("what"), _REFERENCE, purpose="query")
+            return Intent("time", "day_of", {}, t) if found.when else None
         if re.search(r"\b(?:what|which) day\b", t):
             return Intent("time", "day_of", {}, t)
         if re.search(
@@ -517,8 +535,13 @@ class Recogniser:
         m = _TIME_PLACE.search(t)
         if m:
             place = (m.group("place") or m.group("place2") or "").strip()
-            if place and place not in ("the morning", "the evening", "the afternoon"):
+            # "time in Cleveland" asks for a place even if unknown (the answer says so); "time
+            # of year" is not a place.
+            said_in = re.search(rf"\b(?:in|at) {re.escape(place)}", t) if place else None
+            if place and (said_in or find_zone(place) is not None):
                 return Intent("time", "place", {"place": place}, t)
+            if place:
+                return None
             if not place:
                 return Intent("time", "zones", {}, t)
         if _TIME_NOW.search(t):
@@ -537,10 +560,19 @@ class Recogniser:
         if _ALARM_SET.search(t) and not re.search(
             r"^(?:is|are|do|did|what|when|which|check|list|show|tell)\b", t
         ):
-            return Intent("reminders", "set", {"alarm": True}, t)
+            # "I need to get up at 6" sets an alarm; "I need to wake up earlier" is just talk.
+            if not re.search(r"\b(?:need|want|have) to (?:get|wake) up\b", t) or (
+                times.parse(t, _REFERENCE).found
+            ):
+                return Intent("reminders", "set", {"alarm": True}, t)
+            return None
         if _ALARM_QUERY.search(t):
             return Intent("reminders", "list", {"alarm": True}, t)
-        return Intent("reminders", "set", {"alarm": True}, t)
+        if re.search(r"\b(?:alarm|wake me|get me up)\b", t) and not re.match(r"^i\b", t):
+            return Intent("reminders", "set", {"alarm": True}, t)
+        if times.parse(t, _REFERENCE).found and not re.match(r"^i\b", t):
+            return Intent("reminders", "set", {"alarm": True}, t)  # "wake up thursday 7 am"
+        return None
 
     def _calendar(self, t: str) -> Intent | None:
         if _REMINDER_CANCEL.search(t):
@@ -562,6 +594,15 @@ class Recogniser:
 
 # A fixed instant, only for asking the time parser whether a phrase names a time at all.
 _REFERENCE = datetime(2001, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
+
+# Openings of conversation, never of a command ("do you think I should go to the meeting?").
+_CONVERSATION = re.compile(
+    r"^(?:do you (?:think|know|like|remember|feel)|what do you (?:think|remember|know)|should i|"
+    r"would you|could i|how do you feel|i (?:wish|hate|love|feel|think|guess|hope|like|miss|"
+    r"fear)|tell me (?:a story|a joke|about)|why|how come|what if|what's your|"
+    r"what is your|are you|who are you|i'm (?:going|so|really|feeling|tired|happy|sad|"
+    r"worried|nervous|excited|not))\b"
+)
 
 _REMINDER_QUERY_FIRST = re.compile(
     r"^(?:what|which|when|do i have|did i|have i|is there|are there|any|how many|list|show|"

@@ -53,7 +53,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
                 return Reply("OK.")
             return handle(Intent("lists", "add", {"item": answer, "list": name}), ctx)
 
-        return Reply(f"OK, a new {name} list. What should I put on it?", Pending(resolve, now))
+        return Reply(f"OK, a new list: {name}. What should I put on it?", Pending(resolve, now))
     if action == "remove":
         removed, missing = [], []
         for it in _split(item):

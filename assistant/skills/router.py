@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,10 @@ _HANDLERS: dict[str, Callable[[Intent, Context], Reply]] = {
     "notes": notes.handle,
 }
 PENDING_S = 120.0  # an unanswered question is forgotten after this long
+_QUESTION = re.compile(
+    r"^(?:what|who|why|how|where|which|do|does|did|is|are|was|were|can|could|would|will|"
+    r"should|tell me|i think|i feel|i'm|let me)\b"
+)
 
 
 def local_zone(name: str = "") -> ZoneInfo:
@@ -76,8 +81,14 @@ class Skills:
         with self._lock:
             intent = self.recogniser.recognise(t, normalised=True)
             pending, self._pending = self._pending, None
-            # A short answer settles an open question; a new command replaces it.
-            if intent is None and pending and self.ctx.clock() - pending.asked_at < PENDING_S:
+            # A short answer settles an open question; a new command, or a question of the
+            # user's own ("what's your favourite…?"), replaces it.
+            if (
+                intent is None
+                and pending
+                and self.ctx.clock() - pending.asked_at < PENDING_S
+                and not _QUESTION.match(t)
+            ):
                 reply = pending.resolve(t)
                 if reply is not None:
                     self._pending = reply.pending
