@@ -104,6 +104,7 @@ def test_a_timer_without_a_length_asks_for_one(skills):
         ("remind me at 25 o'clock", "isn't a time of day"),
         ("tell me about timers in javascript", None),
         ("I have a meeting tomorrow and I'm nervous", None),
+        ("how much time do I have left in my life", None),  # no timer is running
     ],
 )
 def test_bad_input_gets_a_sensible_answer(skills, text, fragment):

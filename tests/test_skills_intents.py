@@ -62,6 +62,8 @@ def rec() -> Recogniser:
         ("let's set a timer for 5 minutes", "timers", "start"),
         ("what time is it in cleveland", "time", "place"),
         ("is bread on my shopping list", "lists", "check"),
+        ("what is the date today in japan", "time", "date"),
+        ("my reminders", "reminders", "list"),
         ("take a note: the wifi password is under the router", "notes", "add"),
         ("make a note that the plumber comes on monday", "notes", "add"),
         ("read my notes", "notes", "read"),
@@ -103,6 +105,11 @@ def test_commands_reach_their_skill(rec, text, skill, action):
         "what's on TV tonight",
         "tell me about timers in javascript",
         "I have a meeting tomorrow and I'm nervous",
+        "my alarm didn't go off this morning and I was late",
+        "the meeting went well today",
+        "we had dinner at 8",
+        "my list of goals for this year is long",
+        "every day I wake up at 7",
     ],
 )
 def test_ordinary_talk_goes_to_the_llm(rec, text):

@@ -26,6 +26,11 @@ def handle(intent: Intent, ctx: Context) -> Reply:
     if intent.action == "now":
         return Reply(f"It's {_clock(now)}.")
     if intent.action == "date":
+        place = intent.slots.get("place")
+        zone = find_zone(place) if place else None
+        if zone is not None:
+            there = now.astimezone(zone)
+            return Reply(f"In {place.title()} it's {_date(there)}, {there.year}.")
         return Reply(f"Today is {_date(now)}, {now.year}.")
     if intent.action == "is_day":
         asked = intent.slots["day"]

@@ -322,6 +322,8 @@ class Recogniser:
         t = text if normalised else normalise(text)
         if not t or _CONVERSATION.match(t):
             return None
+        if len(t.split()) > 3 and _STATEMENT.match(t) and not _COMMAND_WORD.search(t):
+            return None  # "the meeting went well today", "we had dinner at 8": telling, not asking
         if re.match(r"^remind me (?:what|who|where|how|why|of what|when we)\b", t):
             # "remind me what I'm doing on Sunday" asks the calendar; "remind me what we talked
             # about" asks the memory (the language model).
@@ -331,6 +333,13 @@ class Recogniser:
             ):
                 return Intent("reminders", "list", {}, t)
             return None
+        m = re.match(
+            r"^(?:my|the|all my) (?:reminders|alarms|calendar|schedule|agenda|appointments|"
+            r"events|meetings)$",
+            t,
+        )
+        if m:
+            return Intent("reminders", "list", {"alarm": "alarm" in t}, t)
         for rule in (self._notes, self._reminders, self._lists_own):
             found = rule(t)
             if found:
@@ -547,6 +556,9 @@ class Recogniser:
         if _TIME_NOW.search(t):
             return Intent("time", "now", {}, t)
         if _DATE_NOW.search(t):
+            m = re.search(r"\b(?:in|at) (?P<place>[a-z .']+)$", t)
+            if m and find_zone(m.group("place")) is not None:
+                return Intent("time", "date", {"place": m.group("place")}, t)
             return Intent("time", "date", {}, t)
         if _DAY_OF.search(t):
             return Intent("time", "day_of", {}, t)
@@ -602,6 +614,18 @@ _CONVERSATION = re.compile(
     r"fear)|tell me (?:a story|a joke|about)|why|how come|what if|what's your|"
     r"what is your|are you|who are you|i'm (?:going|so|really|feeling|tired|happy|sad|"
     r"worried|nervous|excited|not))\b"
+)
+
+# Sentences that tell rather than ask: about oneself, or about what happened.
+_STATEMENT = re.compile(
+    r"^(?:my|our|the|we|we're|we've|i|i've|i'd|it|it's|this|that|there|tomorrow|today|yesterday|"
+    r"every|in the|last|he|she|they|his|her|their)\b"
+)
+_COMMAND_WORD = re.compile(
+    r"\b(?:remind|reminder|set|add|put|cancel|delete|remove|schedule|book|wake me|get me up|"
+    r"start|pause|resume|clear|create|make|note|read|show|list me|what|when|how|which|timer|"
+    r"alarm for|alarm at|need to buy|out of|running low|mark|send me|notify|notification|"
+    r"confirm|want to know|don't want|dont want|do not want|include|invite|(?:get|wake) up at)\b"
 )
 
 _REMINDER_QUERY_FIRST = re.compile(

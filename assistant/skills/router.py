@@ -95,6 +95,12 @@ class Skills:
                     return reply.text
             if intent is None:
                 return None
+            if (
+                (intent.skill, intent.action) == ("timers", "status")
+                and "timer" not in t
+                and not self.store.timers(self.ctx.profile)
+            ):
+                return None  # "how much time do I have left…" with no timer: not about timers
             try:
                 reply = _HANDLERS[intent.skill](intent, self.ctx)
             except AssistantError as e:  # e.g. the database is locked: say so, keep talking
