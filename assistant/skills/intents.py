@@ -625,7 +625,8 @@ _COMMAND_WORD = re.compile(
     r"\b(?:remind|reminder|set|add|put|cancel|delete|remove|schedule|book|wake me|get me up|"
     r"start|pause|resume|clear|create|make|note|read|show|list me|what|when|how|which|timer|"
     r"alarm for|alarm at|need to buy|out of|running low|mark|send me|notify|notification|"
-    r"confirm|want to know|don't want|dont want|do not want|include|invite|(?:get|wake) up at)\b"
+    r"confirm|want to know|don't want|dont want|do not want|include|invite|"
+    r"(?:need|have|want|got) to (?:get|wake) up at)\b"
 )
 
 _REMINDER_QUERY_FIRST = re.compile(
