@@ -404,12 +404,13 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     from assistant.skills.store import SkillStore
 
     config = _config(args)
+    zone = local_zone(config.skills.time_zone)
     path = _memory_path(config)
     if not path.exists():  # a reading command never creates the database
         return 0
     store = SkillStore(path)
     try:
-        skills = Skills(store, _profile(args), local_zone(config.skills.time_zone))
+        skills = Skills(store, _profile(args), zone)
         for line in skills.pending_lines():
             print(line)
     finally:

@@ -118,13 +118,13 @@ def test_bad_input_gets_a_sensible_answer(skills, text, fragment):
 def test_reminders_set_list_cancel(skills):
     say = skills.answer
     assert say("remind me to call my mom tomorrow at 9 am") == (
-        "OK, I'll remind you to call your mom tomorrow at 9 am."
+        "OK. I'll remind you to call your mom tomorrow at 9 am."
     )
     assert say("remind me at 6 to start dinner") == (
-        "OK, I'll remind you to start dinner today at 6 pm."
+        "OK. I'll remind you to start dinner today at 6 pm."
     )
     assert say("remind me every weekday at 8 to stand up") == (
-        "OK, I'll remind you to stand up every weekday at 8 am."
+        "OK. I'll remind you to stand up every weekday at 8 am."
     )
     listed = say("what reminders do i have")
     assert listed.startswith("You have 3 reminders: start dinner today at 6 pm;")
@@ -138,7 +138,7 @@ def test_ambiguous_time_is_asked_and_the_answer_sets_it(skills):
     assert skills.answer("remind me tomorrow at 6 to go running") == (
         "6 in the morning or in the evening?"
     )
-    assert skills.answer("in the morning") == "OK, I'll remind you to go running tomorrow at 6 am."
+    assert skills.answer("in the morning") == "OK. I'll remind you to go running tomorrow at 6 am."
     (r,) = skills.store.reminders("default")
     assert datetime.fromtimestamp(r.due, NY) == datetime(2026, 3, 12, 6, 0, tzinfo=NY)
 

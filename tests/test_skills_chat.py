@@ -100,7 +100,7 @@ def test_due_while_closed_is_announced_at_next_start_and_profiles_are_apart(
     chat = Chat(isolated_home, "--profile", "work")
     try:
         chat.say("remind me in 5 seconds to stretch")
-        chat.expect("Sam: OK, I'll remind you to stretch in 5 seconds.", STARTUP_S)
+        chat.expect("Sam: OK. I'll remind you to stretch in 5 seconds.", STARTUP_S)
         chat.say("remind me every weekday at 8 am to check the mail")
         chat.expect("every weekday at 8 am", 30)
     finally:
@@ -125,3 +125,17 @@ def test_due_while_closed_is_announced_at_next_start_and_profiles_are_apart(
 def test_reminders_command_on_a_fresh_data_dir_prints_nothing(isolated_home):
     assert reminders(isolated_home) == []
     assert not (isolated_home / "data" / "assistant" / "memory.sqlite3").exists()
+
+
+def test_an_unknown_time_zone_is_one_clear_line(isolated_home, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[skills]\ntime_zone = "Mars/Olympus_Mons"\n')
+    result = subprocess.run(
+        [*ASSISTANT, "reminders", "--config", str(config)], capture_output=True, text=True,
+        env=run_env(isolated_home), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "assistant: error: unknown time zone 'Mars/Olympus_Mons'; use an IANA name such as "
+        "Europe/London"
+    ]

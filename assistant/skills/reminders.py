@@ -142,7 +142,8 @@ def _save(ctx: Context, what: str, when: times.When, alarm: bool) -> Reply:
         chose = f" I'll say it at {times.clock_words(when.at.hour, when.at.minute)}."
     if alarm:
         return Reply(f"Alarm set for {said}.{chose}".replace("for in ", "in "))
-    return Reply(f"OK, I'll remind you to {what} {said}.{chose}".replace(" to to ", " to "))
+    # "OK." on its own is the first spoken chunk: heard while the rest is being synthesised.
+    return Reply(f"OK. I'll remind you to {what} {said}.{chose}".replace(" to to ", " to "))
 
 
 def describe(r: Reminder, now: datetime) -> str:
