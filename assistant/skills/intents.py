@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -229,8 +229,12 @@ _TIME_PLACE = re.compile(
 
 
 def _list_name(m: re.Match[str]) -> str:
-    name = (m.groupdict().get("list2") or m.groupdict().get("list") or "").strip()
-    name = re.sub(r"^(?:my|the|a|an|our|new)\s+", "", name)
+    return canonical_list(m.groupdict().get("list2") or m.groupdict().get("list") or "")
+
+
+def canonical_list(name: str) -> str:
+    """The list a name means: "" or "grocery" → "shopping", "todos" → "to do"."""
+    name = re.sub(r"^(?:my|the|a|an|our|new)\s+", "", name.strip())
     name = re.sub(r"\s+(?:list|lists)$", "", name)
     if name in ("", "shopping", "grocery", "groceries", "things i need to buy", "to buy",
                 "things to buy", "buy", "food", "current", "this", "that", "same"):  # fmt: skip
@@ -314,7 +318,7 @@ class Recogniser:
                 return None  # "in 5 minutes turn off the lights": a reminder, handled below
         elif skill == "lists":
             name = str(slots.get("name", "") or "")
-            slots = {"item": _item(str(slots.get("item", ""))), "list": _canonical_list(name)}
+            slots = {"item": _item(str(slots.get("item", ""))), "list": canonical_list(name)}
         return Intent(skill, action, slots, text)
 
     def recognise(self, text: str, normalised: bool = False) -> Intent | None:
@@ -635,15 +639,7 @@ _REMINDER_QUERY_FIRST = re.compile(
 )
 
 
-def _canonical_list(name: str) -> str:
-    m = re.match(r"(?P<list>.*)", name.strip())
-    assert m
-    return _list_name(m)
-
-
 def _duration_slots(slots: dict[str, Any]) -> dict[str, Any]:
-    from datetime import timedelta
-
     secs = 0.0
     found = False
     for key, size in (("hours", 3600), ("minutes", 60), ("seconds", 1)):
@@ -656,8 +652,6 @@ def _duration_slots(slots: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_slots(slots: dict[str, Any]) -> dict[str, Any]:
-    from datetime import timedelta
-
     secs = 0.0
     for key, size in (("start_hours", 3600), ("start_minutes", 60), ("start_seconds", 1)):
         if slots.get(key):
