@@ -107,6 +107,7 @@ _RECUR = re.compile(
 
 
 def find_rule(text: str) -> tuple[dict, tuple[int, int]] | None:
+    """The first recurrence phrase in text ("every weekday", "daily") as a spec, and its span."""
     m = _RECUR.search(text)
     if not m:
         return None
