@@ -14,9 +14,11 @@ Usage (from the checkout):
 2. Times: the 326 of those utterances with a date/time slot, parsed against a fixed "now"
    (Wednesday 2026-03-11 10:30, America/New_York) and compared with the hand-written expected
    times in scripts/data/slurp_times_gold.tsv (its header gives the conventions).
-3. Firing: N timers of 0.3-3 s run through the real store and scheduler; lateness = the time
+3. Speech: the 31 recorded spoken commands of ../shared/benchmarks/speech/commands_en through
+   the real speech-to-text, then the intent layer (11 are skills, 20 are not).
+4. Firing: N timers of 0.3-3 s run through the real store and scheduler; lateness = the time
    the announcement callback ran minus the due time (p50/p95/max).
-4. Latency: a skill answer through Engine.reply with the real piper voice, from the call (end of
+5. Latency: a skill answer through Engine.reply with the real piper voice, from the call (end of
    the user's text) to the first audio handed to the speaker.
 
 Writes the JSON (machine, load average, all numbers) and prints a markdown table.
@@ -214,6 +216,46 @@ def bench_times(recogniser: Recogniser) -> dict[str, Any]:
     }
 
 
+SPEECH = SLURP.parent.parent / "speech" / "commands_en"
+# The spoken commands that are skills (by file name); every other clip must reach no skill.
+SPOKEN_SKILLS = {
+    "add_apples_to_my_Shopping_List.wav": "lists", "cancel_all_timers.wav": "timers",
+    "cancel_timer.wav": "timers", "pause_timer.wav": "timers", "resume_timer.wav": "timers",
+    "set_a_timer_for_30_seconds.wav": "timers",
+    "set_a_timer_for_3_hours_and_10_minutes.wav": "timers",
+    "set_a_timer_for_5_minutes.wav": "timers", "timer_status.wav": "timers",
+    "what_time_is_it.wav": "time", "whats_the_date.wav": "time",
+}  # fmt: skip
+
+
+def bench_speech(recogniser: Recogniser) -> dict[str, Any]:
+    """The 31 recorded spoken commands: real Whisper tiny.en transcript → skill."""
+    from assistant.audio.frames import read_audio
+    from assistant.config import Config
+    from assistant.models import registry
+    from assistant.stages.stt import WhisperTranscriber
+
+    config = Config()
+    whisper = WhisperTranscriber(registry.require(config, "stt"), config.stt)
+    rows = []
+    for clip in sorted(SPEECH.glob("*.wav")):
+        heard = whisper.transcribe(read_audio(clip)).text
+        got = recogniser.recognise(heard)
+        want = SPOKEN_SKILLS.get(clip.name)
+        rows.append({"clip": clip.name, "heard": heard, "want": want,
+                     "got": f"{got.skill}.{got.action}" if got else None,
+                     "right": (got.skill if got else None) == want})  # fmt: skip
+    skill_rows = [r for r in rows if r["want"]]
+    other_rows = [r for r in rows if not r["want"]]
+    return {
+        "clips": len(rows),
+        "skill_clips_right_pct": _pct(sum(r["right"] for r in skill_rows), len(skill_rows)),
+        "skill_clips": len(skill_rows),
+        "other_clips_kept_for_llm_pct": _pct(sum(r["right"] for r in other_rows), len(other_rows)),
+        "rows": rows,
+    }
+
+
 def _percentile(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
@@ -342,7 +384,7 @@ def bench_latency(repeats: int = 5) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default="routing,times,firing,latency")
+    parser.add_argument("--parts", default="routing,times,speech,firing,latency")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench_skills.json")
     parser.add_argument("--timers", type=int, default=50)
     args = parser.parse_args()
@@ -360,6 +402,7 @@ def main() -> int:
     runs = {
         "routing": lambda: bench_routing(recogniser),
         "times": lambda: bench_times(recogniser),
+        "speech": lambda: bench_speech(recogniser),
         "firing": lambda: bench_firing(args.timers),
         "latency": bench_latency,
     }
@@ -390,6 +433,11 @@ def main() -> int:
         t = result["times"]
         print(f"| time expressions ({t['scored']} scored, {sum(t['skipped'].values())} skipped) "
               f"| {t['right_pct']}% right |")  # fmt: skip
+    if "speech" in result:
+        sp = result["speech"]
+        print(f"| spoken commands (real Whisper tiny.en): {sp['skill_clips']} skill clips | "
+              f"{sp['skill_clips_right_pct']}% to the right skill; other clips kept for the LLM "
+              f"{sp['other_clips_kept_for_llm_pct']}% |")  # fmt: skip
     if "firing" in result:
         f = result["firing"]["lateness_ms"]
         print(f"| timer lateness ({result['firing']['timers']} timers) | p50 {f['p50']} ms, "

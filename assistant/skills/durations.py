@@ -33,14 +33,19 @@ def find_duration(text: str) -> tuple[timedelta | relativedelta, tuple[int, int]
     months = 0
     span: tuple[int, int] | None = None
     pos = 0
+    last_size = 0.0  # seconds in the unit of the part before
     while True:
         m = _PART.search(text, pos)
         if not m:
             break
+        size = _unit_seconds(m)
         if span is not None:
-            between = text[span[1] : m.start()]
-            if between.strip(" ,") not in ("", "and"):
+            between = text[span[1] : m.start()].strip(" ,")
+            # "3 hours and 10 minutes"; speech-to-text often hears "3 hours in 10 minutes",
+            # which only ever means that when the units get smaller.
+            if not (between in ("", "and") or (between == "in" and size < last_size)):
                 break
+        last_size = size
         if m.group("half"):
             unit = m.group("hunit")[0]
             total += timedelta(seconds=SECONDS[unit] / 2)
@@ -65,6 +70,15 @@ def find_duration(text: str) -> tuple[timedelta | relativedelta, tuple[int, int]
         days = total.days
         return relativedelta(months=months, days=days, seconds=total.seconds), span
     return total, span
+
+
+def _unit_seconds(m: re.Match[str]) -> float:
+    unit = m.group("hunit") or m.group("qunit") or m.group("unit") or "s"
+    if unit.startswith("mo"):
+        return 30 * 86400
+    if unit.startswith("y"):
+        return 365 * 86400
+    return SECONDS[unit[0]]
 
 
 def as_timedelta(d: timedelta | relativedelta, now: datetime) -> timedelta:

@@ -41,7 +41,8 @@ HA_INTENTS = {
 
 _LEAD = re.compile(
     r"^(?:(?:hey |ok |okay )?(?:siri|alexa|olly|ollie|google|computer|assistant|sam)[, ]+|"
-    r"(?:please|kindly|hey|ok|okay|so|now|and|um|uh|let's|let us)[, ]+|"
+    r"(?:please|kindly|hey|ok|okay|so|now|and|um|uh|let's|let us|we'll|i'll|we will|i will)"
+    r"[, ]+|"
     r"(?:can|could|would|will) you(?: please)? |i (?:want|need|would like) you to |"
     r"i'd like you to )+"
 )
@@ -447,6 +448,12 @@ class Recogniser:
             return Intent(
                 "lists", "check", {"item": _item(m.group("item")), "list": _list_name(m)}, t
             )
+        m = re.match(rf"^(?P<item>.+?) (?:to|on|onto) (?:my|the) (?:{_NAME} )?{_LIST_WORD}$", t)
+        if m and not re.match(r"^(?:what|how|is|are|who|which|when)\b", t):
+            # "apples to my shopping list": the verb was lost (speech-to-text often drops it).
+            return Intent(
+                "lists", "add", {"item": _item(m.group("item")), "list": _list_name(m)}, t
+            )
         m = _LIST_NEW.match(t)
         if m:
             return Intent("lists", "create", {"list": _list_name(m)}, t)
@@ -469,6 +476,11 @@ class Recogniser:
         if re.match(r"^how (?:much time|much longer|long)(?: is| do i have)? (?:left|remaining|"
                     r"to go)\b", t):  # fmt: skip
             return Intent("timers", "status", {}, t)
+        m = re.match(r"^(?:set|start) (?:a |of |the )?time for (?P<rest>.+)$", t)
+        if m and times.find_duration(m.group("rest")):
+            # "set of time for 3 hours": a timer as speech-to-text often hears it.
+            d = times.find_duration(m.group("rest"))
+            return Intent("timers", "start", {"name": "", "duration": d[0] if d else None}, t)
         if not _TIMER.search(t):
             return None
         called = re.search(r"\b(?:called|named|labell?ed) (?P<name>[a-z][\w ]*?)(?: for \d|$)", t)
