@@ -46,6 +46,11 @@ def _audio_devices(p: argparse.ArgumentParser) -> None:
         "--input-device", help="microphone: index or part of a name (see: assistant devices)"
     )
     p.add_argument("--output-device", help="speaker: index or part of a name")
+    p.add_argument(
+        "--barge-in",
+        choices=("on", "off", "auto"),
+        help="talk over the assistant to stop it (default: auto, on only without echo)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     _common(parser)
     _audio_devices(parser)
+    parser.add_argument(
+        "--minimized", action="store_true", help="start in the tray, without showing the window"
+    )
+    parser.add_argument("--events", type=Path, help="append events to this file as JSON lines")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     talk = sub.add_parser("talk", help="talk with it on the microphone and speaker (no window)")
@@ -76,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     _audio_devices(say)
     say.add_argument("text", help="what to say")
     say.add_argument("--output", type=Path, help="write a WAV file instead of playing it")
+
+    sub.add_parser(
+        "toggle", help="tell the running app to start or stop listening (bind it to a key)"
+    )
+    install = sub.add_parser(
+        "install-desktop", help="add the app to the desktop's launcher (and, if asked, autostart)"
+    )
+    install.add_argument("--autostart", action="store_true", help="also start it at login")
 
     devices = sub.add_parser("devices", help="list audio devices")
     _common(devices)
@@ -125,6 +142,8 @@ def _config(args: argparse.Namespace) -> Config:
         config = override(config, "audio", input_device=args.input_device)
     if getattr(args, "output_device", None) is not None:
         config = override(config, "audio", output_device=args.output_device)
+    if getattr(args, "barge_in", None) is not None:
+        config = override(config, "audio", barge_in=args.barge_in)
     return config
 
 
@@ -247,6 +266,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
             skills = _skills(config, args)
             engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
+            engine.barge_in = config.audio.barge_in_on(file_input=not live)
             engine.warm_up()
             _speak_up(skills, engine, emit)
             try:
@@ -418,6 +438,50 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get(
+        "QT_QPA_PLATFORM"
+    ):
+        raise AssistantError(
+            "no display: the desktop app needs an X11 or Wayland session "
+            "(in a terminal, use `assistant talk` or `assistant chat`)"
+        )
+    try:
+        from assistant.ui import app
+    except ImportError as e:
+        raise AssistantError(f"the desktop app cannot start: {e}; run ./scripts/setup.sh") from None
+    path = getattr(args, "config", None)
+    base = load(path or default_config_file(), required=path is not None)
+    from assistant.memory.store import check_profile
+
+    profile = check_profile(getattr(args, "profile", None) or base.ui.profile)
+    for key in ("input_device", "output_device"):
+        if getattr(args, key, None) is not None:
+            base = override(base, "audio", **{key: getattr(args, key)})
+    if args.events:
+        _open_for_append(args.events).close()  # a bad path is reported before any window opens
+    return app.run(base, path or default_config_file(), profile, args.events, args.minimized)
+
+
+def cmd_toggle(args: argparse.Namespace) -> int:
+    from assistant.ui import ipc
+
+    reply = ipc.send("toggle")
+    if reply is None:
+        raise AssistantError("assistant is not running; start it with `assistant`")
+    if reply != "ok":
+        raise AssistantError(f"the running assistant said: {reply}")
+    return 0
+
+
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    from assistant.ui import desktop
+
+    for path in desktop.install(autostart=args.autostart):
+        print(f"wrote {path}")
+    return 0
+
+
 def _human(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000 or unit == "GB":
@@ -472,13 +536,10 @@ def main(argv: list[str] | None = None) -> int:
         "models": cmd_models,
         "memory": cmd_memory,
         "reminders": cmd_reminders,
-        None: cmd_talk,
+        "toggle": cmd_toggle,
+        "install-desktop": cmd_install_desktop,
+        None: cmd_app,
     }
-    if args.command is None:
-        # Until the desktop window lands, the app is the terminal voice loop.
-        for name in ("input", "output", "events"):
-            setattr(args, name, None)
-        args.fast = False
     if getattr(args, "data_dir", None) is not None:
         os.environ["ASSISTANT_DATA_DIR"] = str(args.data_dir)
     try:

@@ -17,6 +17,9 @@ from assistant.errors import AssistantError
 EXAMPLE_FILE = Path(__file__).with_name("config.example.toml")
 
 
+BARGE_IN = ("auto", "on", "off")
+
+
 @dataclass(frozen=True)
 class AudioConfig:
     """Microphone and speaker selection."""
@@ -24,6 +27,25 @@ class AudioConfig:
     input_device: str = ""  # name (or part of it) or index; "" = system default
     output_device: str = ""
     echo_tail_ms: int = 250  # ignore the mic this long after playback ends (room echo)
+    barge_in: str = "auto"  # talk over it to stop it: "auto", "on" or "off" (see the example)
+    headphones: bool = False  # the mic cannot hear the speaker, so barge-in is safe
+
+    def __post_init__(self) -> None:
+        if self.barge_in not in BARGE_IN:
+            raise AssistantError(
+                f"[audio] barge_in must be one of {', '.join(BARGE_IN)}, not {self.barge_in!r}"
+            )
+
+    def barge_in_on(self, file_input: bool = False) -> bool:
+        """Whether talking over the assistant stops it, for this microphone.
+
+        "auto" turns it on only where the mic cannot hear the speaker: file input, headphones, or
+        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel); elsewhere the
+        assistant's own voice would interrupt itself, so it stays half-duplex.
+        """
+        if self.barge_in != "auto":
+            return self.barge_in == "on"
+        return file_input or self.headphones or "echo" in self.input_device.lower()
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,31 @@ class MemoryConfig:
     min_similarity: float = 0.3  # a memory found only by meaning must be at least this similar
 
 
+ACTIVATIONS = ("hotkey", "push_to_talk", "always", "wake_word")
+THEMES = ("system", "light", "dark")
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    """The desktop app: how talking starts, the hotkey, the look, the profile it opens with."""
+
+    activation: str = "hotkey"  # how talking starts: one of ACTIVATIONS (see the example file)
+    hotkey: str = "Ctrl+Alt+Space"
+    theme: str = "system"  # "system" follows the desktop; "light" or "dark"
+    profile: str = "default"  # the profile the window opens with (--profile overrides it)
+    wake_word: str = "hey_jarvis"  # for activation = "wake_word": a pyopen-wakeword model
+
+    def __post_init__(self) -> None:
+        if self.activation not in ACTIVATIONS:
+            raise AssistantError(
+                f"[ui] activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}"
+            )
+        if self.theme not in THEMES:
+            raise AssistantError(
+                f"[ui] theme must be one of {', '.join(THEMES)}, not {self.theme!r}"
+            )
+
+
 @dataclass(frozen=True)
 class SkillsConfig:
     """Everyday skills answered without the LLM: time, timers, reminders, lists, notes."""
@@ -144,6 +191,7 @@ class Config:
     persona: PersonaConfig = field(default_factory=PersonaConfig)
     memory: MemoryConfig = field(default_factory=MemoryConfig)
     skills: SkillsConfig = field(default_factory=SkillsConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
 
     def for_profile(self, profile: str) -> Config:

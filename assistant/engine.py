@@ -11,16 +11,17 @@ timer — talk to it only through its inbox (`submit`, `announce`, `set_listenin
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant import events as ev
 from assistant import prompt
-from assistant.audio.ports import Clock, Microphone, Speaker
+from assistant.audio.ports import Clock, Frame, Microphone, Speaker
 from assistant.config import Config
 from assistant.endpointing import Started
 from assistant.history import History
@@ -56,6 +57,75 @@ class Models:
     tts: Synthesizer
 
 
+@dataclass
+class _Chunk:
+    """One spoken piece of a reply and when its audio plays on the session timeline."""
+
+    text: str
+    start: float | None
+    end: float | None
+
+
+@dataclass
+class _Reply:
+    """A reply being generated or played, and what of it the user has heard."""
+
+    user_text: str
+    announcement: bool = False
+    chunks: list[_Chunk] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    facts: list[str] = field(default_factory=list)
+    command: bool = False
+    failed: bool = False
+    first_audio_at: float | None = None
+    until: float = 0.0  # when its audio ends
+    cut_at: float | None = None  # when the user cut it off
+    cancelled: bool = False  # cut off while still being generated
+    turn: ev.Turn | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.chunks)
+
+    def heard(self, cut_at: float | None) -> str:
+        """The reply as far as it was played before `cut_at` (all of it if None)."""
+        if cut_at is None:
+            return self.text
+        out = []
+        for c in self.chunks:
+            if c.start is None or c.end is None or c.start >= cut_at:
+                break
+            if c.end <= cut_at:
+                out.append(c.text)
+            else:  # cut inside this chunk: keep the share of its words that was played
+                words = c.text.split()
+                share = (cut_at - c.start) / max(c.end - c.start, 1e-6)
+                out.append(" ".join(words[: int(len(words) * share)]))
+        return " ".join(w for w in out if w)
+
+
+_STOP = {
+    "stop",
+    "stop it",
+    "stop talking",
+    "be quiet",
+    "quiet",
+    "shut up",
+    "enough",
+    "hush",
+    "okay stop",
+    "ok stop",
+    "please stop",
+    "stop please",
+    "that's enough",
+}
+
+
+def _is_stop(text: str) -> bool:
+    """Whether the user only told it to stop talking."""
+    return " ".join(re.sub(r"[^a-z' ]", " ", text.lower()).split()) in _STOP
+
+
 class Engine:
     """Runs conversations: `run(mic)` for voice, `reply(text)` for typed input."""
 
@@ -82,6 +152,17 @@ class Engine:
         self._deferred: list[str] = []  # announcements waiting for the user to finish speaking
         self._resume_at = 0.0
         self._level_at = -1.0
+        # Talk over it to stop it. Only safe where the mic does not hear the speaker (see
+        # cli's barge-in setting); otherwise the engine is half-duplex.
+        self.barge_in = False
+        self._mic: Microphone | None = None
+        self._generating: _Reply | None = None  # the reply being generated
+        self._playing: _Reply | None = None  # generated, its audio still playing
+        self._cancelled = False
+        self._interrupt_requested = threading.Event()
+        self._waiting: list[Utterance] = []  # said while a reply was being generated
+        self._last_stt_s = 0.0
+        self._carry = ""  # words of a turn whose reply the user talked over before hearing it
 
     # -- control, from any thread -----------------------------------------------------------------
 
@@ -119,6 +200,10 @@ class Engine:
         """Whether microphone frames are being heard (see set_listening)."""
         return self._listening
 
+    def interrupt(self) -> None:
+        """Stop speaking now and drop the rest of the reply (the hotkey, a Stop button)."""
+        self._interrupt_requested.set()
+
     # -- the engine's thread -----------------------------------------------------------------
 
     def run(self, mic: Microphone | None) -> None:
@@ -129,42 +214,45 @@ class Engine:
         """
         self._stopped.clear()
         if mic is None:
-            self._serve_inbox(None)
+            self._serve_inbox()
             return
+        self._mic = mic
         self._resume_at = 0.0
+        clock = mic.clock
         self.emit(ev.Listening(0.0))
-        for frame in mic.frames():
-            if self._stopped.is_set() or not self._pump(mic.clock):
-                break
-            if not self._listening or frame.end <= self._resume_at:
-                continue  # muted, or heard while we were thinking or speaking (half-duplex)
-            self._level(frame)
-            for item in self.listener.feed(frame):
-                if isinstance(item, Started):
-                    self.emit(ev.SpeechStarted(round(item.t, 3)))
-                else:
-                    self._resume_at = self._answer(item, mic.clock)
-            if not self.listener.in_speech:
-                self._announce_deferred(mic.clock)
-        else:
-            last = self.listener.flush()
-            if last is not None:
-                self._answer(last, mic.clock)
-        self._announce_deferred(mic.clock)
+        try:
+            for frame in mic.frames():
+                if self._stopped.is_set() or not self._pump(clock):
+                    break
+                self._on_frame(frame, clock)
+            else:
+                if self._playing is None:
+                    last = self.listener.flush()
+                    if last is not None:
+                        self._answer(last, clock)
+        finally:
+            self._mic = None
+        if self._playing is not None:  # input ended while it spoke: it was all played
+            self._finalize(self._playing, None)
+        self._announce_deferred(clock)
         if self.speaker:
             self.speaker.wait()
 
-    def _serve_inbox(self, clock: Clock | None) -> None:
+    def _serve_inbox(self) -> None:
         while not self._stopped.is_set():
             try:
                 command = self._inbox.get(timeout=_IDLE_POLL_S)
             except queue.Empty:
                 continue
-            if not self._handle(command, clock):
+            if not self._handle(command, None):
                 return
 
     def _pump(self, clock: Clock) -> bool:
         """Handle every waiting command; False when run() should return."""
+        if self._interrupt_requested.is_set():
+            self._interrupt_requested.clear()
+            if self._playing is not None:
+                self._interrupt(clock)
         while True:
             try:
                 command = self._inbox.get_nowait()
@@ -178,10 +266,10 @@ class Engine:
         if kind == "finish":
             return False
         if kind == "submit":
-            self._after_turn(self._safely(lambda: self.reply(str(arg))), clock)
+            self._respond(str(arg), clock)
         elif kind == "announce":
             self._deferred.append(str(arg))
-            if not self.listener.in_speech:
+            if not self.listener.in_speech and self._playing is None:
                 self._announce_deferred(clock)
         elif kind == "listen" and arg != self._listening:
             self._listening = bool(arg)
@@ -189,83 +277,241 @@ class Engine:
             if not self._listening and clock is not None:
                 last = self.listener.flush()
                 if last is not None:
-                    self._resume_at = self._answer(last, clock)
-                self._announce_deferred(clock)
+                    self._answer(last, clock)
             self.listener.reset()  # audio from before a pause is no pre-roll for what comes next
         return True
 
-    def _announce_deferred(self, clock: Clock | None) -> None:
-        while self._deferred:
-            text = self._deferred.pop(0)
-            self.emit(ev.Announcement(text))
-            timings: dict[str, float] = {}
-            self._safely(lambda text=text, timings=timings: self._say(text, timings))
-            self._after_turn(None, clock)
-
-    def _safely(self, work):
-        try:
-            return work()
-        except Exception as e:  # one failed action must not end the conversation
-            self.emit(ev.Error(f"that failed: {type(e).__name__}: {e}"))
-            return None
-
-    def _after_turn(self, _result: object, clock: Clock | None) -> None:
-        """Wait for the speaker, then trust the microphone again after the echo tail."""
-        if clock is None:
-            if self.speaker:
-                self.speaker.wait()
+    def _on_frame(self, frame: Frame, clock: Clock) -> None:
+        """One microphone frame in the engine's main loop (not while generating)."""
+        playing = self._playing
+        if playing is not None and frame.t >= playing.until:
+            self._finalize(playing, None)
+        if not self._listening:
             return
-        resume_at = clock.now()
-        if self.speaker:
-            self.speaker.wait()
-            resume_at = (
-                max(clock.now(), self.speaker.busy_until()) + self.config.audio.echo_tail_ms / 1000
-            )
-        self._resume_at = max(self._resume_at, resume_at)
-        self.listener.reset()
-        self.emit(ev.Listening(round(self._resume_at, 3)))
+        if self._playing is not None and not self.barge_in:
+            return  # half-duplex: what the mic hears now is our own voice
+        if frame.end <= self._resume_at:
+            return  # the room's echo just after we stopped speaking (half-duplex)
+        self._level(frame)
+        self._hear(frame, clock)
+        if not self.listener.in_speech and self._playing is None:
+            self._announce_deferred(clock)
 
-    def _level(self, frame) -> None:
-        if frame.t - self._level_at >= _LEVEL_EVERY_S or frame.t < self._level_at:
-            self._level_at = frame.t
-            rms = float(np.sqrt(np.mean(np.square(frame.pcm)))) if len(frame.pcm) else 0.0
-            self.emit(ev.MicLevel(round(20 * np.log10(max(rms, 1e-6)), 1)))
+    def _hear(self, frame: Frame, clock: Clock) -> None:
+        for item in self.listener.feed(frame):
+            if isinstance(item, Started):
+                self.emit(ev.SpeechStarted(round(item.t, 3)))
+                if self._generating is not None or self._playing is not None:
+                    self._interrupt(clock)
+            elif self._generating is not None:
+                self._waiting.append(item)  # answered once the cancelled reply has unwound
+            else:
+                self._answer(item, clock)
 
-    def _answer(self, utterance: Utterance, clock: Clock) -> float:
-        """Handle one utterance; return the time from which the microphone is trusted again."""
+    def _poll(self, clock: Clock | None) -> bool:
+        """While generating: hear what the mic caught so far; True if the reply must stop."""
+        if self._interrupt_requested.is_set():
+            self._interrupt_requested.clear()
+            self._interrupt(clock)
+        mic = self._mic
+        if mic is None or clock is None or self._cancelled:
+            return self._cancelled
+        for frame in mic.poll():
+            if not self._listening:
+                continue
+            # Before the reply's first audio there is no echo to fear: the user may go on
+            # talking (then this reply is dropped and their words are kept for the next turn).
+            speaking = self.speaker is not None and frame.end > self._generating_audio_from()
+            if speaking and not self.barge_in:
+                continue
+            self._level(frame)
+            self._hear(frame, clock)
+        return self._cancelled
+
+    def _generating_audio_from(self) -> float:
+        r = self._generating
+        starts = [c.start for c in r.chunks if c.start is not None] if r else []
+        return min(starts) if starts else float("inf")
+
+    def _interrupt(self, clock: Clock | None) -> None:
+        """The user talks over the reply (or pressed stop): silence it and drop the rest."""
+        at = self.speaker.stop() if self.speaker else (clock.now() if clock else 0.0)
+        if self._generating is not None:
+            self._cancelled = True
+            self._generating.cut_at = at
+            self._generating.cancelled = True
+        elif self._playing is not None:
+            self._finalize(self._playing, at)
+
+    def _answer(self, utterance: Utterance, clock: Clock) -> None:
+        """Transcribe one utterance and answer it (with any words carried over)."""
+        said = self._transcribe(utterance)
+        if said is None:
+            return
+        text, self._carry = " ".join([self._carry, said]).strip(), ""
+        if _is_stop(said):
+            return  # "stop" silences it (the interruption already did); it needs no answer
+        if self.listener.in_speech:
+            self._carry = text  # they already go on talking: answer all of it when they finish
+            return
+        self._respond(text, clock, speech_end=utterance.end, stt_s=self._last_stt_s)
+
+    def _transcribe(self, utterance: Utterance) -> str | None:
+        """What was said in the utterance (None if nothing intelligible or the model failed)."""
         self.emit(ev.SpeechEnded(round(utterance.end, 3)))
         try:
             started = time.monotonic()
             transcript = self.models.stt.transcribe(utterance.pcm)
-            stt_s = time.monotonic() - started
-            self.emit(ev.Transcript(transcript.text, _ms(stt_s)))
-            if transcript.text:
-                self.reply(transcript.text, speech_end=utterance.end, stt_s=stt_s)
+            self._last_stt_s = time.monotonic() - started
+            self.emit(ev.Transcript(transcript.text, _ms(self._last_stt_s)))
         except Exception as e:  # a failed turn must not end the conversation
             self.emit(ev.Error(f"that turn failed: {type(e).__name__}: {e}"))
-        resume_at = clock.now()
-        if self.speaker:
-            self.speaker.wait()
-            resume_at = (
-                max(clock.now(), self.speaker.busy_until()) + self.config.audio.echo_tail_ms / 1000
+            return None
+        return transcript.text or None
+
+    def _respond(
+        self,
+        user_text: str,
+        clock: Clock | None,
+        speech_end: float | None = None,
+        stt_s: float | None = None,
+    ) -> None:
+        """Answer user_text; with a microphone, its audio then plays while the mic is heard."""
+        if self._playing is not None:  # typed over a reply: that one was queued to play first
+            self._finalize(self._playing, None)
+        self._interrupt_requested.clear()  # a stop pressed before this reply is not meant for it
+        r = _Reply(user_text)
+        self._generating, self._cancelled = r, False
+        try:
+            self._generate(r, clock, speech_end, stt_s)
+        except Exception as e:  # a failed turn must not end the conversation
+            self.emit(ev.Error(f"that turn failed: {type(e).__name__}: {e}"))
+            r.failed = True
+        finally:
+            self._generating = None
+        if r.cut_at is not None or self._mic is None or self.speaker is None or r.failed:
+            if r.cut_at is None and self.speaker is not None:
+                self.speaker.wait()
+            self._finalize(r, r.cut_at)
+        else:
+            r.until = self.speaker.busy_until()
+            self._playing = r
+        # Utterances finished while the reply was generated (the user went on and the reply was
+        # dropped): they and the carried words make one turn.
+        waiting, self._waiting = self._waiting, []
+        if not waiting or clock is None:
+            return
+        last = waiting[-1]
+        for utterance in waiting[:-1]:
+            said = self._transcribe(utterance)
+            if said:
+                self._carry = " ".join([self._carry, said]).strip()
+        self._answer(last, clock)
+
+    def _finalize(self, r: _Reply, cut_at: float | None) -> None:
+        """The reply's audio is over (played out or cut at `cut_at`): record what was heard."""
+        if self._playing is r:
+            self._playing = None
+        if r.announcement:
+            self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
+            self._after_speaking(r.until if cut_at is None else cut_at)
+            return
+        heard = r.heard(cut_at)
+        interrupted = cut_at is not None and (heard != r.text or r.cancelled)
+        if r.first_audio_at is not None and self.speaker:
+            self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
+        if interrupted and not heard:
+            # Nothing of the reply was heard: no turn; the user's words open their next one.
+            self._carry = r.user_text
+            return
+        if not r.failed:
+            self.history.add(r.user_text, heard, interrupted)
+            if self.memory and not r.command:
+                try:
+                    self.memory.remember(r.user_text, heard)
+                    if self.memory.facts() != r.facts:
+                        # A new pinned fact changes the prompt's prefix: evaluate it now rather
+                        # than at the start of the next turn.
+                        self.warm_up()
+                except Exception as e:
+                    self.emit(
+                        ev.Error(f"could not save this turn to memory: {type(e).__name__}: {e}")
+                    )
+            r.turn = ev.Turn(
+                user_text=r.user_text,
+                reply_text=heard,
+                interrupted=interrupted,
+                timings_ms=r.timings,
             )
-        self.listener.reset()
-        self.emit(ev.Listening(round(resume_at, 3)))
-        return resume_at
+            self.emit(r.turn)
+        if r.first_audio_at is not None:
+            self._after_speaking(r.until if cut_at is None else cut_at)
+
+    def _after_speaking(self, ended_at: float) -> None:
+        """Trust the microphone again once the echo of what was played has died down."""
+        if self._mic is None:
+            return
+        if not self.barge_in:
+            self._resume_at = max(self._resume_at, ended_at + self.config.audio.echo_tail_ms / 1000)
+            self.listener.reset()
+        self.emit(ev.Listening(round(max(ended_at, self._resume_at), 3)))
+
+    def _announce_deferred(self, clock: Clock | None) -> None:
+        while self._deferred and self._playing is None:
+            text = self._deferred.pop(0)
+            self.emit(ev.Announcement(text))
+            r = _Reply("", announcement=True)
+            try:
+                r.first_audio_at = self._say(text, r.timings)
+            except Exception as e:
+                self.emit(ev.Error(f"could not say that: {type(e).__name__}: {e}"))
+            if self.speaker is None or r.first_audio_at is None:
+                continue
+            self.emit(ev.SpeakingStarted(round(r.first_audio_at, 3)))
+            r.until = self.speaker.busy_until()
+            if self._mic is None:
+                self.speaker.wait()
+                self.emit(ev.SpeakingEnded(round(r.until, 3)))
+            else:
+                self._playing = r
+
+    def _level(self, frame: Frame) -> None:
+        if frame.t - self._level_at >= _LEVEL_EVERY_S or frame.t < self._level_at:
+            self._level_at = frame.t
+            rms = float(np.sqrt(np.mean(np.square(frame.pcm)))) if len(frame.pcm) else 0.0
+            self.emit(ev.MicLevel(round(20 * np.log10(max(rms, 1e-6)), 1)))
 
     # -- one reply -----------------------------------------------------------------------------
 
     def reply(
         self, user_text: str, speech_end: float | None = None, stt_s: float | None = None
     ) -> ev.Turn:
-        """Answer user_text: stream the LLM, speak each chunk as it completes, record the turn."""
-        timings: dict[str, float] = {}
+        """Answer typed text at once (outside run()): speak it, wait, record and return the turn."""
+        r = _Reply(user_text)
+        self._generating, self._cancelled = r, False
+        try:
+            self._generate(r, None, speech_end, stt_s)
+        finally:
+            self._generating = None
+        if self.speaker:
+            self.speaker.wait()
+        self._finalize(r, None)
+        assert r.turn is not None
+        return r.turn
+
+    def _generate(
+        self, r: _Reply, clock: Clock | None, speech_end: float | None, stt_s: float | None
+    ) -> None:
+        """Stream the LLM into r, speaking each chunk as it completes; stop when cancelled."""
+        user_text = r.user_text
+        timings = r.timings
         if stt_s is not None:
             timings["stt"] = _ms(stt_s)
         self.emit(ev.Thinking(user_text))
         answer = self._memory_command(user_text)
         if answer is None and self.skills is not None:
             answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
+        r.command = answer is not None
         facts: list[str] = []
         memories: list[str] = []
         if answer is None and self.memory:
@@ -275,52 +521,46 @@ class Engine:
             except Exception as e:  # a memory fault must not cost the user their answer
                 self.emit(ev.Error(f"recall failed: {type(e).__name__}: {e}"))
             timings["recall"] = _ms(time.monotonic() - started)
+        r.facts = facts
         llm = self.models.llm
         messages = self._messages(user_text, facts, memories)
         started = time.monotonic()
         splitter = SentenceSplitter(self.config.tts.first_clause_words)
-        spoken: list[str] = []
-        first_audio_at: float | None = None
 
         def speak(chunk: str) -> None:
-            nonlocal first_audio_at
             at = self._say(chunk, timings)
-            spoken.append(chunk)
-            if first_audio_at is None and at is not None:
-                first_audio_at = at
+            end = self.speaker.busy_until() if self.speaker and at is not None else None
+            r.chunks.append(_Chunk(chunk, at, end))
+            if r.first_audio_at is None and at is not None:
+                r.first_audio_at = at
                 self.emit(ev.SpeakingStarted(round(at, 3)))
 
         deltas = iter([answer]) if answer is not None else llm.stream(messages)
-        for delta in deltas:
-            timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
-            for chunk in splitter.add(delta):
-                speak(chunk)
-        for chunk in splitter.finish():
-            speak(chunk)
-        if not spoken:  # a model that said nothing still gets an answer
+        try:
+            for delta in deltas:
+                timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
+                if self._poll(clock):
+                    break
+                for chunk in splitter.add(delta):
+                    speak(chunk)
+                    if self._poll(clock):
+                        break
+                if self._cancelled:
+                    break
+            else:
+                for chunk in splitter.finish():
+                    speak(chunk)
+                    if self._poll(clock):
+                        break
+        finally:
+            close = getattr(deltas, "close", None)
+            if close:
+                close()  # stops the model's generation at once when cancelled
+        if not r.chunks and not self._cancelled:  # a model that said nothing still gets an answer
             speak(self.config.persona.fallback_reply)
         timings["llm_total"] = _ms(time.monotonic() - started)
-        if first_audio_at is not None:
-            if speech_end is not None:
-                timings["end_of_speech_to_first_audio"] = _ms(first_audio_at - speech_end)
-            if self.speaker:
-                self.emit(ev.SpeakingEnded(round(self.speaker.busy_until(), 3)))
-        reply_text = " ".join(spoken)
-        self.history.add(user_text, reply_text)
-        if self.memory and answer is None:
-            try:
-                self.memory.remember(user_text, reply_text)
-                if self.memory.facts() != facts:
-                    # A new pinned fact changes the prompt's prefix: evaluate it now, while the
-                    # reply is still playing, rather than at the start of the next turn.
-                    self.warm_up()
-            except Exception as e:
-                self.emit(ev.Error(f"could not save this turn to memory: {type(e).__name__}: {e}"))
-        turn = ev.Turn(
-            user_text=user_text, reply_text=reply_text, interrupted=False, timings_ms=timings
-        )
-        self.emit(turn)
-        return turn
+        if r.first_audio_at is not None and speech_end is not None:
+            timings["end_of_speech_to_first_audio"] = _ms(r.first_audio_at - speech_end)
 
     def _messages(self, user_text: str, facts: list[str], memories: list[str]) -> list[Message]:
         llm = self.models.llm

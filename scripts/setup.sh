@@ -15,7 +15,12 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 #    tests (virtual sound devices and a virtual desktop); a compiler and cmake for llama-cpp-python.
 APT_PACKAGES=(libportaudio2 python3-venv cmake g++ pulseaudio pulseaudio-utils libasound2-plugins
   alsa-utils xvfb xauth xdotool x11-utils imagemagick trayer libxcb-icccm4 libxcb-keysyms1
-  libxcb-cursor0 libxkbcommon-x11-0 libegl1)
+  libxcb-cursor0 libxkbcommon-x11-0 libegl1
+  # Qt's X11 platform plugin and fonts for the desktop app (PySide6 wheels link to these)
+  libgl1 libfontconfig1 libglib2.0-0 libxcb-image0 libxcb-render-util0 libxcb-randr0
+  libxcb-shape0 libx11-xcb1 fonts-dejavu-core
+  # a private D-Bus for the Wayland hotkey (GlobalShortcuts portal) test
+  dbus-daemon)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

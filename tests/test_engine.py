@@ -166,9 +166,18 @@ class _ScheduledMic:
 
     def frames(self):
         for frame in self.inner.frames():
-            while self.actions and frame.t >= self.actions[0][0]:
-                self.actions.pop(0)[1]()
+            self._act(frame)
             yield frame
+
+    def poll(self):
+        frames = self.inner.poll()
+        for frame in frames:
+            self._act(frame)
+        return frames
+
+    def _act(self, frame):
+        while self.actions and frame.t >= self.actions[0][0]:
+            self.actions.pop(0)[1]()
 
     def close(self):
         pass
@@ -234,8 +243,13 @@ def test_an_announcement_is_spoken_at_once_when_nobody_talks():
     speaker = FileSpeaker(mic.clock, rate=16_000)
     engine = Engine(Config(), models, speaker, got.append)
     engine.run(mic)
-    ((start, _),) = speaker._segments
+    ((start, pcm),) = speaker._segments
     assert 1.0 <= start / 16_000 < 1.2
+    # The window shows it speaking, as for a reply.
+    (began,) = of(got, ev.SpeakingStarted)
+    (ended,) = of(got, ev.SpeakingEnded)
+    assert began.t == round(start / 16_000, 3)
+    assert ended.t == round((start + len(pcm)) / 16_000, 3)
 
 
 def test_muted_microphone_hears_nothing_and_releasing_push_to_talk_ends_the_turn():
@@ -259,3 +273,90 @@ def test_muted_microphone_hears_nothing_and_releasing_push_to_talk_ends_the_turn
     assert 4.4 <= ended.t <= 4.6
     assert [e.on for e in of(got, ev.ListeningChanged)] == [False, True, False]
     assert of(got, ev.MicLevel), "a level meter gets updates while listening"
+
+
+# -- barge-in ---------------------------------------------------------------------------------
+
+_LONG = "Here is a long answer that keeps on going. It has several sentences. " * 3
+
+
+def _barge_run(pcm, texts, replies, barge_in=True, actions=(), llm=None):
+    models = Models(
+        EnergyVad(), FixedTranscriber(texts), llm or ScriptedChatModel(replies), ToneSynthesizer()
+    )
+    got: list[ev.Event] = []
+    engine: Engine
+    mic = _ScheduledMic(pcm, [(t, (lambda f=f: f(engine))) for t, f in actions])
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=len(pcm) / 16_000)
+    engine = Engine(Config(), models, speaker, got.append)
+    engine.barge_in = barge_in
+    engine.run(mic)
+    return got, speaker, engine
+
+
+def test_talking_over_the_reply_stops_it_and_history_keeps_what_was_heard():
+    # The reply (tone voice, ~10 s) starts at ~2.5 s; the user talks over it at 5.0 s.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0), tone(1.0), silence(4.0)])
+    got, speaker, engine = _barge_run(pcm, ["tell me a story", "wait"], [_LONG, "Okay."])
+    first, second = of(got, ev.Turn)
+    assert first.interrupted and second.user_text == "wait" and not second.interrupted
+    assert 0 < len(first.reply_text) < len(" ".join(_LONG.split()))
+    assert _LONG.startswith(first.reply_text.split(" —")[0][:20])
+    assert engine.history.exchanges[0].interrupted
+    assert engine.history.exchanges[0].assistant == first.reply_text
+    # Playback stopped soon after the user started: nothing of the first reply plays past it.
+    onset = 5.0
+    cut = of(got, ev.SpeakingEnded)[0].t
+    assert onset < cut <= onset + 0.25
+    out = speaker.render()
+    assert np.abs(out[int((cut + 0.01) * 16_000) : int(6.0 * 16_000)]).max() == 0.0
+
+
+def test_without_barge_in_talking_over_the_reply_is_not_heard():
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0), tone(1.0), silence(12.0)])
+    got, _, _ = _barge_run(pcm, ["tell me a story", "wait"], [_LONG, "Okay."], barge_in=False)
+    (turn,) = of(got, ev.Turn)
+    assert not turn.interrupted and turn.reply_text == " ".join(_LONG.split())
+
+
+def test_the_stop_key_silences_the_reply():
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(9.0)])
+    got, _, _ = _barge_run(
+        pcm, ["tell me a story"], [_LONG], barge_in=False, actions=[(4.0, Engine.interrupt)]
+    )
+    (turn,) = of(got, ev.Turn)
+    assert turn.interrupted
+    assert 4.0 <= of(got, ev.SpeakingEnded)[0].t <= 4.1
+
+
+def test_saying_stop_over_the_reply_silences_it_without_an_answer():
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0), tone(0.5), silence(4.0)])
+    got, _, _ = _barge_run(pcm, ["tell me a story", "Stop."], [_LONG, "Should not be said"])
+    (turn,) = of(got, ev.Turn)
+    assert turn.interrupted
+
+
+class _SlowModel(ScriptedChatModel):
+    """A model that takes a while before its first words (a long prompt, a slow machine)."""
+
+    def stream(self, messages):
+        import time
+
+        time.sleep(1.2)
+        yield from super().stream(messages)
+
+
+def test_words_said_while_it_thinks_are_not_lost():
+    # "I want to go" … pause (turn ends) … "to Paris" while the model is still thinking.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.6), tone(1.0), silence(6.0)])
+    got, _, engine = _barge_run(
+        pcm,
+        ["I want to go", "to Paris"],
+        [],
+        barge_in=False,
+        llm=_SlowModel(["Too soon.", "Paris is lovely."]),
+    )
+    turns = of(got, ev.Turn)
+    assert [t.user_text for t in turns] == ["I want to go to Paris"]
+    assert turns[0].reply_text == "Paris is lovely." or turns[0].reply_text == "Too soon."
+    assert [e.user for e in engine.history.exchanges] == ["I want to go to Paris"]

@@ -166,3 +166,24 @@ def test_chat_reads_piped_lines(tmp_path, default_config):
     assert result.returncode == 0, result.stderr
     replies = [line for line in result.stdout.splitlines() if line.startswith("Sam: ")]
     assert len(replies) == 2 and all(len(r) > len("Sam: ") for r in replies)
+
+
+def test_talking_over_the_reply_stops_it(tmp_path, speech_dir, default_config):
+    """Barge-in with the real models: a second question over the first reply cuts it short."""
+    config = tmp_path / "config.toml"
+    config.write_text('[llm]\ntemperature = 0.0\nmax_tokens = 120\n[audio]\nbarge_in = "on"\n')
+    a = read_audio(speech_dir / "fw_jfk.flac")
+    b = read_audio(speech_dir / "wyoming_turn_on_the_living_room_lamp.wav")
+    gap = np.zeros(16000 * 8, np.float32)  # the first reply (up to 120 tokens) is playing by then
+    tail = np.zeros(16000 * 20, np.float32)
+    events, out, _ = talk(tmp_path, config, np.concatenate([a, gap, b, tail]), tmp_path)
+    turns = [e for e in events if e["type"] == "turn"]
+    assert len(turns) == 2, [e for e in events if e["type"] in ("transcript", "turn")]
+    assert turns[0]["interrupted"] and not turns[1]["interrupted"]
+    after_a = len(a) / 16000
+    onset = next(e["t"] for e in events if e["type"] == "speech_started" and e["t"] > after_a)
+    cut = next(e["t"] for e in events if e["type"] == "speaking_ended")
+    # Silero needs ~0.2 s of speech to be sure; then the speaker stops at once.
+    assert onset < cut < onset + 0.45, (onset, cut)
+    pcm, rate = soundfile.read(out, dtype="float32")
+    assert np.abs(pcm[int((cut + 0.02) * rate) : int((onset + 0.8) * rate)]).max() < 1e-4

@@ -230,6 +230,19 @@ class DeviceMicrophone:
                 break
             yield frame
 
+    def poll(self) -> list[Frame]:
+        """The frames captured so far and not yet taken, without waiting."""
+        out: list[Frame] = []
+        while True:
+            try:
+                frame = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            if frame is None:  # closed: leave the end mark for frames()
+                self._queue.put(None)
+                return out
+            out.append(frame)
+
     def close(self) -> None:
         if self._closed.is_set():
             return
@@ -315,6 +328,16 @@ class DeviceSpeaker:
 
     def busy_until(self) -> float:
         return self._end
+
+    def stop(self) -> float:
+        """Drop the queued audio; returns when the sound stops (what the device holds plays)."""
+        with self._lock:
+            self._chunks.clear()
+            self._offset = 0
+            delay = self._delay if self._delay is not None else self.latency
+            self._end = min(self._end, self.clock.now() + delay)
+            self._drained.set()
+            return max(self._end, self.clock.now())
 
     def wait(self) -> None:
         # The buffer drains into the stream; then the device still has its delay to play out.

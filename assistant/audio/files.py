@@ -27,6 +27,7 @@ class FileMicrophone:
         self.duration = len(pcm) / RATE
         self.realtime = realtime
         self.clock: Clock = WallClock() if realtime else VirtualClock()
+        self._pos = 0  # next sample to deliver
 
     @classmethod
     def from_file(cls, path: Path, realtime: bool = True) -> FileMicrophone:
@@ -35,16 +36,29 @@ class FileMicrophone:
     def frames(self) -> Iterator[Frame]:
         if isinstance(self.clock, WallClock):
             self.clock.restart()  # t = 0 is the moment the first sample "arrives"
-        for start in range(0, len(self.pcm), FRAME_SAMPLES):
-            frame = Frame(self.pcm[start : start + FRAME_SAMPLES], start / RATE)
+        self._pos = 0
+        while self._pos < len(self.pcm):
+            frame = self._frame()
             if self.realtime:
                 delay = frame.end - self.clock.now()
                 if delay > 0:
                     time.sleep(delay)
             else:
                 assert isinstance(self.clock, VirtualClock)
-                self.clock.set(frame.end)
+                self.clock.set(max(frame.end, self.clock.now()))
             yield frame
+
+    def poll(self) -> list[Frame]:
+        """The frames that have "arrived" by now, without waiting (see Microphone.poll)."""
+        out = []
+        while self._pos < len(self.pcm) and (self._pos + FRAME_SAMPLES) / RATE <= self.clock.now():
+            out.append(self._frame())
+        return out
+
+    def _frame(self) -> Frame:
+        start = self._pos
+        self._pos += FRAME_SAMPLES
+        return Frame(self.pcm[start : start + FRAME_SAMPLES], start / RATE)
 
     def close(self) -> None:
         pass
@@ -73,6 +87,14 @@ class FileSpeaker:
 
     def busy_until(self) -> float:
         return self._end
+
+    def stop(self) -> float:
+        """Cut everything from now on off the timeline, as a stopped stream would."""
+        at = self.clock.now()
+        cut = round(at * self.rate)
+        self._segments = [(s, p[: cut - s]) for s, p in self._segments if s < cut]
+        self._end = min(self._end, at)
+        return at
 
     def wait(self) -> None:
         if isinstance(self.clock, WallClock):

@@ -73,6 +73,14 @@ class Microphone(Protocol):
 
     def frames(self) -> Iterator[Frame]: ...
 
+    def poll(self) -> list[Frame]:
+        """Frames that have arrived and were not yet delivered, without waiting.
+
+        Used while a reply is being generated, so the user is heard even then; frames() carries on
+        after the last frame poll() returned.
+        """
+        ...
+
     def close(self) -> None: ...
 
 
@@ -85,6 +93,10 @@ class Speaker(Protocol):
 
     def busy_until(self) -> float:
         """Session time at which everything queued so far will have finished playing."""
+        ...
+
+    def stop(self) -> float:
+        """Drop everything not yet played; returns the session time the sound stops."""
         ...
 
     def wait(self) -> None:

@@ -1,0 +1,117 @@
+"""The window's state and conversation rules, driven by real engine events (no Qt)."""
+
+from __future__ import annotations
+
+from assistant import events as ev
+from assistant.ui.state import Conversation, State, StateTracker
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_state_follows_a_spoken_turn():
+    clock = FakeClock()
+    s = StateTracker(clock)
+    assert s.state is State.LOADING
+    s.feed(ev.Ready(1200.0))
+    assert s.state is State.IDLE
+    s.feed(ev.ListeningChanged(True))
+    assert s.state is State.LISTENING
+    s.feed(ev.MicLevel(-30.0))
+    assert abs(s.level - 0.5) < 1e-9
+    s.feed(ev.SpeechStarted(1.0))
+    assert s.state is State.LISTENING
+    s.feed(ev.SpeechEnded(2.0))
+    assert s.state is State.THINKING
+    s.feed(ev.Transcript("hello", 300.0))
+    s.feed(ev.Thinking("hello"))
+    assert s.state is State.THINKING
+    s.feed(ev.SpeakingStarted(3.0))
+    assert s.state is State.SPEAKING
+    s.feed(ev.SpeakingEnded(5.5))  # the audio plays until 2.5 s after it started
+    s.feed(ev.Turn("hello", "Hi there.", False, {}))
+    clock.t += 2.0
+    s.tick()
+    assert s.state is State.SPEAKING
+    clock.t += 0.6
+    s.tick()
+    assert s.state is State.LISTENING
+    s.feed(ev.ListeningChanged(False))
+    assert s.state is State.IDLE
+    assert s.level == 0.0
+
+
+def test_a_silent_reply_and_a_failed_load():
+    s = StateTracker(FakeClock())
+    s.feed(ev.Error("the language model file is missing"))
+    assert s.state is State.ERROR
+    s.feed(ev.Ready(10.0))
+    s.feed(ev.Thinking("typed"))
+    assert s.state is State.THINKING
+    s.feed(ev.Turn("typed", "Answer.", False, {}))  # no speaker: no SpeakingStarted
+    assert s.state is State.IDLE
+
+
+def test_conversation_from_voice_and_typing():
+    changes = []
+    c = Conversation(changes.append)
+    c.feed(ev.SpeechStarted(0.5))
+    assert [(e.role, e.text, e.done) for e in c.entries] == [("user", "", False)]
+    c.feed(ev.Transcript("what time is it", 200.0))
+    c.feed(ev.Thinking("what time is it"))  # already shown: not added twice
+    c.feed(ev.ReplySentence("It is late."))
+    assert c.entries[-1].role == "assistant" and not c.entries[-1].done
+    c.feed(ev.ReplySentence("Go to bed."))
+    assert c.entries[-1].text == "It is late. Go to bed."
+    c.feed(ev.Turn("what time is it", "It is late. Go to bed.", False, {}))
+    assert c.entries[-1].done and not c.entries[-1].interrupted
+    c.add_user_text("thanks")
+    c.feed(ev.Thinking("thanks"))
+    c.feed(ev.ReplySentence("You're"))
+    c.feed(ev.Turn("thanks", "You're", True, {}))
+    assert [(e.role, e.text) for e in c.entries] == [
+        ("user", "what time is it"),
+        ("assistant", "It is late. Go to bed."),
+        ("user", "thanks"),
+        ("assistant", "You're"),
+    ]
+    assert c.entries[-1].interrupted
+    assert changes[0] == 0 and max(changes) == 3
+
+
+def test_unintelligible_speech_leaves_no_bubble_and_errors_are_notes():
+    changes = []
+    c = Conversation(changes.append)
+    c.feed(ev.SpeechStarted(0.5))
+    c.feed(ev.Transcript("", 100.0))
+    assert c.entries == [] and changes[-1] == -1
+    c.feed(ev.Error("that turn failed: boom"))
+    assert c.entries[0].role == "note" and c.entries[0].kind == "error"
+
+
+def test_announcement_is_shown_once():
+    c = Conversation()
+    c.feed(ev.Announcement("Your timer is done."))
+    c.feed(ev.ReplySentence("Your timer is done."))
+    assert [(e.role, e.text, e.kind) for e in c.entries] == [
+        ("assistant", "Your timer is done.", "announcement")
+    ]
+
+
+def test_a_reply_after_an_announcement_is_its_own_bubble():
+    c = Conversation()
+    c.feed(ev.Announcement("Your tea is ready."))
+    c.feed(ev.ReplySentence("Your tea is ready."))
+    c.feed(ev.Thinking("thanks"))
+    c.feed(ev.ReplySentence("You're welcome."))
+    c.feed(ev.Turn("thanks", "You're welcome.", False, {}))
+    assert [(e.role, e.text, e.kind) for e in c.entries] == [
+        ("assistant", "Your tea is ready.", "announcement"),
+        ("user", "thanks", ""),
+        ("assistant", "You're welcome.", ""),
+    ]
