@@ -383,3 +383,27 @@ def test_an_upgraded_database_keeps_its_memories(tmp_path):
 def test_no_sentence_crashes_the_skills(skills, words):
     answer = skills.answer(" ".join(words))
     assert answer is None or (isinstance(answer, str) and answer.strip())
+
+
+def test_timers_called_by_their_length_and_all_at_once(skills):
+    say = skills.answer
+    say("set a 10 minute timer")
+    say("set a timer for 90 seconds named eggs")
+    assert say("take a minute off the 10 minute timer") == (
+        "Took 1 minute off the 10 minute timer: 9 minutes left."
+    )
+    assert say("pause all timers") == (
+        "Paused the eggs timer with 1 minute and 30 seconds left. "
+        "Paused the 10 minute timer with 9 minutes left."
+    )
+    assert say("resume all timers").count("Resumed") == 2
+    assert say("cancel the 10 minute timer") == "Cancelled the 10 minute timer."
+    assert [t.name for t in skills.store.timers("default")] == ["eggs"]
+
+
+def test_an_alarm_is_found_by_its_rule(skills):
+    skills.answer("set an alarm for 7:15 am")
+    skills.answer("set an alarm for 6 in the morning every weekday")
+    assert skills.answer("cancel my weekday alarm") == "Cancelled an alarm every weekday at 6 am."
+    (left,) = skills.store.reminders("default")
+    assert left.rule is None

@@ -53,7 +53,7 @@ CREATE TABLE timers (
     id        INTEGER PRIMARY KEY,
     profile   TEXT NOT NULL,
     name      TEXT NOT NULL DEFAULT '',
-    length_s  REAL NOT NULL,               -- as set, plus any time added
+    length_s  REAL NOT NULL,               -- as set (the name "the 10 minute timer")
     due       REAL,                        -- when it rings; NULL while paused
     left_s    REAL,                        -- time left while paused
     created   REAL NOT NULL

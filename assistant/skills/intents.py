@@ -86,7 +86,7 @@ _NOTES = re.compile(
 _NOTES_READ = re.compile(
     r"^(?:(?:read|show|tell|give)(?: me)? (?:back )?(?:all )?(?:my|the) notes?|"
     r"what (?:are|were|is) (?:in )?my notes?|(?:my|what) notes(?: do i have)?|"
-    r"do i have (?:any )?notes)\b"
+    r"do i have (?:any )?notes|what did i (?:note|write|jot)(?: down)?)\b"
 )
 _NOTES_CLEAR = re.compile(
     r"^(?:delete|clear|erase|remove|forget) (?:all )?(?:of )?(?:my|the) notes?\b"
@@ -485,7 +485,8 @@ class Recogniser:
             return None
         called = re.search(r"\b(?:called|named|labell?ed) (?P<name>[a-z][\w ]*?)(?: for \d|$)", t)
         name_m = called or re.search(
-            r"\b(?:(?:a|an|the|my|new) )?(?P<name>[a-z][\w ]*?) timer\b|\btimer (?:called|named|"
+            r"(?:^|\b(?:a|an|the|my|new|set|start|cancel|stop|pause|resume|on|off|to) )"
+            r"(?P<name>[a-z][\w]*(?: [a-z][\w]*)?) timer\b|\btimer (?:called|named|"
             r"for the|for my) (?P<name2>[a-z][\w ]*?)(?: for \d|$)",
             t,
         )
@@ -500,24 +501,31 @@ class Recogniser:
                 "",
                 name,
             ).strip()
-            if name in ("", "the", "my", "a", "new", "kitchen"):
-                name = "" if name != "kitchen" else name
+            if name in ("", "the", "my", "a", "new", "all", "all my", "all the", "every"):
+                name = ""
+        length = re.search(r"\b(\d+) (hour|minute|second)s? timer\b", t)
+        start = None
+        if length:  # "the 10 minute timer" names a timer by its length
+            start = timedelta(seconds=int(length.group(1)) * {"h": 3600, "m": 60, "s": 1}[
+                length.group(2)[0]])  # fmt: skip
         d = times.find_duration(t)
         duration = d[0] if d else None
         if re.search(r"\b(?:cancel|stop|delete|remove|kill|end|turn off|clear|dismiss)\b", t):
             if re.search(r"\b(?:all|every|both)\b", t):
                 return Intent("timers", "cancel_all", {}, t)
-            return Intent("timers", "cancel", {"name": name}, t)
+            return Intent("timers", "cancel", {"name": name, "start": start}, t)
+        every = bool(re.search(r"\b(?:all|every|both)\b", t))
         if re.search(r"\bpause|hold\b", t):
-            return Intent("timers", "pause", {"name": name}, t)
+            return Intent("timers", "pause", {"name": name, "all": every, "start": start}, t)
         if re.search(r"\b(?:resume|continue|unpause|restart)\b", t):
-            return Intent("timers", "resume", {"name": name}, t)
+            return Intent("timers", "resume", {"name": name, "all": every, "start": start}, t)
         if _TIMER_STATUS.search(t) or re.search(r"\b(?:what|which|any|list|show)\b", t):
             return Intent("timers", "status", {"name": name}, t)
         if re.search(r"\b(?:add|extend|increase|more)\b", t) and duration is not None:
-            return Intent("timers", "add", {"name": name, "delta": duration}, t)
+            return Intent("timers", "add", {"name": name, "delta": duration, "start": start}, t)
         if re.search(r"\b(?:take|subtract|decrease|less|remove)\b", t) and duration is not None:
-            return Intent("timers", "subtract", {"name": name, "delta": duration}, t)
+            return Intent("timers", "subtract", {"name": name, "delta": duration, "start": start},
+                          t)  # fmt: skip
         if duration is None and not re.search(
             r"^(?:set|start|create|make|begin|run|put on|give me|i need|i want|new|another)\b|"
             r"^(?:a |an )?(?:[\w]+ )?timers?$",

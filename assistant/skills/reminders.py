@@ -184,11 +184,18 @@ def _words(text: str) -> set[str]:
     }  # fmt: skip
 
 
+def _rule_words(r: Reminder) -> set[str]:
+    """Words of a reminder's rule ("weekday", "monday"), so "my weekday alarm" finds it."""
+    if not r.rule:
+        return set()
+    return _words(times.Rule.decode(r.rule).describe().lower()) - {"every", "at"}
+
+
 def _best_matches(items: list[Reminder], wanted: set[str]) -> list[Reminder]:
     """The reminders sharing the most words with what was said (none when nothing is shared)."""
     if not wanted:
         return []
-    scored = [(len(wanted & _words(r.text)), r) for r in items]
+    scored = [(len(wanted & (_words(r.text) | _rule_words(r))), r) for r in items]
     best = max((n for n, _ in scored), default=0)
     return [r for n, r in scored if n == best and n > 0]
 

@@ -89,17 +89,12 @@ class SkillStore:
         )
         return [Timer(*r) for r in rows]
 
-    def set_timer(self, profile: str, tid: int, due: float | None, left_s: float | None,
-                  length_s: float | None = None) -> None:  # fmt: skip
-        """Change a timer's due time, paused time left, or length."""
-        if length_s is None:
-            self._run("UPDATE timers SET due = ?, left_s = ? WHERE id = ? AND profile = ?",
-                      (due, left_s, tid, profile))  # fmt: skip
-        else:
-            self._run(
-                "UPDATE timers SET due = ?, left_s = ?, length_s = ? WHERE id = ? AND profile = ?",
-                (due, left_s, length_s, tid, profile),
-            )
+    def set_timer(self, profile: str, tid: int, due: float | None, left_s: float | None) -> None:
+        """Set a timer running (due) or paused (left_s)."""
+        self._run(
+            "UPDATE timers SET due = ?, left_s = ? WHERE id = ? AND profile = ?",
+            (due, left_s, tid, profile),
+        )
 
     def delete_timer(self, profile: str, tid: int) -> None:
         """Remove a timer."""

@@ -48,6 +48,9 @@ def handle(intent: Intent, ctx: Context) -> Reply:
         return Reply("You have no timers running.")
     if action == "status" and not intent.slots.get("name") and not intent.slots.get("start"):
         return Reply(_status(timers, ctx.clock()))
+    if action in ("pause", "resume") and intent.slots.get("all"):
+        said = [_act(ctx, action, t, intent.slots).text for t in timers]
+        return Reply(" ".join(said))
     chosen = _choose(timers, intent.slots, action)
     if chosen is None:
         names = join_words([label(t) for t in timers[:4]])
@@ -134,10 +137,12 @@ def _act(ctx: Context, action: str, t: Timer, slots: dict) -> Reply:
         return Reply(f"{capitalise(label(t))} only has {_left_words(left)} left.")
     if new_left > MAX_TIMER.total_seconds():
         return Reply("That would make the timer longer than 24 hours; try a reminder instead.")
+    # The timer keeps the length it was set with: that is how the user calls it ("the 10 minute
+    # timer"), however much time is added or taken off.
     if t.due is None:
-        ctx.store.set_timer(ctx.profile, t.id, None, new_left, t.length_s + secs)
+        ctx.store.set_timer(ctx.profile, t.id, None, new_left)
     else:
-        ctx.store.set_timer(ctx.profile, t.id, now + new_left, None, t.length_s + secs)
+        ctx.store.set_timer(ctx.profile, t.id, now + new_left, None)
     ctx.changed()
     verb = "Added" if secs > 0 else "Took"
     amount = times.duration_words(timedelta(seconds=round(abs(secs))))
