@@ -26,9 +26,13 @@ def test_spoken_commands_are_answered_by_the_skills(speech_dir, tmp_path, defaul
     src = tmp_path / "in.wav"
     soundfile.write(src, np.concatenate(parts), 16_000)
     out, events = tmp_path / "out.wav", tmp_path / "events.jsonl"
+    # Half-duplex and in real time: fed faster than it answers on a loaded machine, the next
+    # command would join the last one's turn, or barge in on its answer (tested elsewhere).
+    config = tmp_path / "config.toml"
+    config.write_text('[audio]\nbarge_in = "off"\n')
     result = subprocess.run(
-        [*ASSISTANT, "talk", "--input", str(src), "--output", str(out), "--events", str(events),
-         "--fast"],
+        [*ASSISTANT, "talk", "--config", str(config), "--input", str(src), "--output", str(out),
+         "--events", str(events)],  # in real time: each command after the last answer
         capture_output=True, text=True, timeout=300, env=run_env(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
