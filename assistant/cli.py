@@ -53,6 +53,15 @@ def _audio_devices(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _llm_server(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--llm-url",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="think with this OpenAI-compatible model server, e.g. http://127.0.0.1:8080/v1",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="assistant", description="A private voice companion that runs on your machine."
@@ -60,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     _common(parser)
     _audio_devices(parser)
+    _llm_server(parser)
     parser.add_argument(
         "--minimized", action="store_true", help="start in the tray, without showing the window"
     )
@@ -69,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk = sub.add_parser("talk", help="talk with it on the microphone and speaker (no window)")
     _common(talk)
     _audio_devices(talk)
+    _llm_server(talk)
     talk.add_argument("--input", type=Path, help="use this WAV/FLAC file as the microphone")
     talk.add_argument("--output", type=Path, help="write what the speaker plays to this WAV file")
     talk.add_argument("--events", type=Path, help="append events to this file as JSON lines")
@@ -77,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="type instead of talk (reads lines from stdin)")
     _common(chat)
     _audio_devices(chat)
+    _llm_server(chat)
     chat.add_argument("--quiet", action="store_true", help="print replies without speaking them")
     chat.add_argument("--events", type=Path, help="append events to this file as JSON lines")
 
@@ -120,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list models, or download a better one")
     _common(models)
+    _llm_server(models)
     models.add_argument("--check", action="store_true", help="exit non-zero if a model is missing")
     msub = models.add_subparsers(dest="models_command", parser_class=_Parser)
     pull = msub.add_parser("pull", help="download a recommended model into the models folder")
@@ -144,6 +157,18 @@ def _config(args: argparse.Namespace) -> Config:
         config = override(config, "audio", output_device=args.output_device)
     if getattr(args, "barge_in", None) is not None:
         config = override(config, "audio", barge_in=args.barge_in)
+    return _with_llm_server(config, args)
+
+
+def _with_llm_server(config: Config, args: argparse.Namespace) -> Config:
+    """Apply --llm-url; a malformed or unsafe server URL is reported before anything loads."""
+    if getattr(args, "llm_url", None) is not None:
+        config = override(config, "llm", backend="openai", url=args.llm_url)
+    if config.llm.backend == "openai":
+        from assistant.stages.openai_llm import check_config, endpoint
+
+        check_config(config.llm)
+        endpoint(config.llm)
     return config
 
 
@@ -251,7 +276,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
             find_device(config.audio.output_device, "output")
     with _sinks(config, args.events) as emit:
         _status("Loading models…")
-        models, load_s = load_models(config)
+        models, load_s = load_models(config, emit=emit)
         emit(ev.Ready(round(load_s * 1000, 1)))
         live = mic is None
         if mic is None:
@@ -292,7 +317,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     config = _config(args)
     with _sinks(config, args.events) as emit:
         _status("Loading models…")
-        models, load_s = load_models(config)
+        models, load_s = load_models(config, emit=emit)
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
         skills = _skills(config, args)
@@ -455,9 +480,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     from assistant.memory.store import check_profile
 
     profile = check_profile(getattr(args, "profile", None) or base.ui.profile)
-    for key in ("input_device", "output_device"):
+    for key in ("input_device", "output_device", "barge_in"):
         if getattr(args, key, None) is not None:
             base = override(base, "audio", **{key: getattr(args, key)})
+    base = _with_llm_server(base, args)
     if args.events:
         _open_for_append(args.events).close()  # a bad path is reported before any window opens
     return app.run(base, path or default_config_file(), profile, args.events, args.minimized)
@@ -519,6 +545,13 @@ def cmd_models(args: argparse.Namespace) -> int:
         size = _human(m.size) if m.ok else "-"
         print(f"{m.role:<9} {m.status:<8} {size:>9}  {m.name}  {m.path or ''}")
     missing = [m.role for m in infos if not m.ok]
+    if config.llm.backend == "openai":
+        from assistant.stages.openai_llm import describe
+
+        status, name, where = describe(config.llm)
+        print(f"{'server':<9} {status:<8} {'-':>9}  {name}  {where}")
+        if args.check and status != "ok":
+            raise AssistantError(f"the language model server {config.llm.url} is {status}")
     if args.check and missing:
         raise AssistantError(f"missing models: {', '.join(missing)}; run ./scripts/setup.sh")
     return 0

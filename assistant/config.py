@@ -56,6 +56,8 @@ class VadConfig:
     release: float = 0.35  # probability below which a frame counts as silence
     min_speech_ms: int = 160  # shorter blips (clicks, coughs) do not start a turn
     end_silence_ms: int = 400  # silence that ends the user's turn
+    speculate_ms: int = 160  # silence after which a reply is prepared (and held); 0 = off
+    early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended
     pre_roll_ms: int = 300  # audio kept from before speech started
     post_roll_ms: int = 150  # audio kept after speech ended
     max_utterance_s: float = 30.0  # a turn is cut here even if the user keeps talking
@@ -75,15 +77,27 @@ class SttConfig:
 
 @dataclass(frozen=True)
 class LlmConfig:
-    """The language model (a GGUF file run by llama.cpp)."""
+    """The language model: a GGUF file run by llama.cpp, or a model server."""
 
     model: str = "default"
     context_tokens: int = 2048
-    threads: int = 2
+    threads: int = 0  # 0 = one less than the CPU cores (at least 1); see the example file
     max_tokens: int = 200  # a spoken reply is short
     temperature: float = 0.7
     top_p: float = 0.9
     repeat_penalty: float = 1.1
+    # Thinking on a model server (OpenAI-compatible API) instead of the embedded llama.cpp.
+    backend: str = "llama-cpp"  # "llama-cpp" (the GGUF above, in-process) or "openai" (a server)
+    url: str = ""  # the server's API base, e.g. "http://127.0.0.1:8080/v1"
+    server_model: str = ""  # the model name on the server; "" = the one the server lists first
+    api_key_env: str = ""  # name of the environment variable holding the key; "" = no key
+    fallback: str = "none"  # when the server fails: "none" (apologise) or "local" (the GGUF)
+    allow_insecure_http: bool = False  # plain http to another computer needs this opt-in
+    cache_prompt: bool = True  # ask llama.cpp servers to keep the prompt cache (others ignore it)
+    connect_timeout_s: float = 3.0
+    first_token_timeout_s: float = 20.0
+    token_timeout_s: float = 10.0  # the longest pause between two tokens of a reply
+    offline_reply: str = "Sorry, I lost the connection to my server."
 
 
 @dataclass(frozen=True)

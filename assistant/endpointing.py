@@ -18,6 +18,25 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Paused:
+    """The speech that began at `start` has paused since `end`: the turn may be over.
+
+    Reported once per pause after `speculate_ms` of silence, long before `end_silence_ms`
+    confirms the end, so a reply can be prepared while it is not yet sure.
+    """
+
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """Speech went on at `t` after a pause: the turn was not over."""
+
+    t: float
+
+
+@dataclass(frozen=True)
 class Ended:
     """Speech that began at `start` ended at `end`; `forced` if cut at the maximum length."""
 
@@ -42,12 +61,15 @@ class Endpointer:
         self._state = "idle"
         self._start = 0.0
         self._last_voiced_end = 0.0
+        self._paused = False
 
     @property
     def in_speech(self) -> bool:
         return self._state == "speech"
 
-    def update(self, prob: float, t: float, duration: float) -> Started | Ended | None:
+    def update(
+        self, prob: float, t: float, duration: float
+    ) -> Started | Paused | Resumed | Ended | None:
         """Advance by one chunk [t, t + duration) whose speech probability is `prob`."""
         c = self.config
         end = t + duration
@@ -66,12 +88,20 @@ class Endpointer:
                 return Started(self._start)
             return None
         # speech
-        if voiced:
-            self._last_voiced_end = end
         if end - self._start >= c.max_utterance_s:
             return self._finish(end, forced=True)
-        if not voiced and end - self._last_voiced_end >= c.end_silence_ms / 1000:
+        if voiced:
+            self._last_voiced_end = end
+            if self._paused:
+                self._paused = False
+                return Resumed(t)
+            return None
+        silent_for = end - self._last_voiced_end
+        if silent_for >= c.end_silence_ms / 1000:
             return self._finish(self._last_voiced_end, forced=False)
+        if c.speculate_ms and not self._paused and silent_for >= c.speculate_ms / 1000:
+            self._paused = True
+            return Paused(self._start, self._last_voiced_end)
         return None
 
     def flush(self) -> Ended | None:

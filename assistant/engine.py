@@ -14,6 +14,8 @@ import queue
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,7 +25,7 @@ from assistant import events as ev
 from assistant import prompt
 from assistant.audio.ports import Clock, Frame, Microphone, Speaker
 from assistant.config import Config
-from assistant.endpointing import Started
+from assistant.endpointing import Resumed, Started
 from assistant.history import History
 from assistant.listener import Listener, Utterance
 from assistant.memory.keeper import MemoryKeeper
@@ -45,6 +47,8 @@ def _ms(seconds: float) -> float:
 _LEVEL_EVERY_S = 0.1
 # How long run(None) waits on an empty inbox before checking for stop().
 _IDLE_POLL_S = 0.1
+# While a model works, how often the engine's thread listens to the microphone.
+_HEAR_EVERY_S = 0.015
 
 
 @dataclass
@@ -81,6 +85,16 @@ class _Reply:
     until: float = 0.0  # when its audio ends
     cut_at: float | None = None  # when the user cut it off
     cancelled: bool = False  # cut off while still being generated
+    # A reply prepared at a pause in the user's speech (speculation): its audio is held back
+    # until the turn is confirmed over, and it is thrown away if the user goes on.
+    hold: bool = False
+    held: list[tuple[str, list[np.ndarray]]] = field(default_factory=list)
+    utterance_start: float | None = None
+    said: str = ""
+    carried: str = ""  # words carried into this turn from one the user talked over
+    confirmed: bool = False  # the utterance it answers is over (not just paused)
+    speech_end: float | None = None
+    discarded: bool = False
     turn: ev.Turn | None = None
 
     @property
@@ -119,6 +133,22 @@ _STOP = {
     "stop please",
     "that's enough",
 }
+
+
+# Words a sentence does not end on: after them the speaker is only pausing.
+_GOES_ON_WORDS = """and but or so because um uh er erm hmm the a an to of with for from like if
+then that this my your our their his her its is are was were be in on at about which who when
+where than as into onto by not also just very really"""
+_GOES_ON = frozenset(_GOES_ON_WORDS.split())
+
+
+def _sounds_finished(said: str) -> bool:
+    """Whether an utterance sounds complete (an end-of-turn cue, besides the silence)."""
+    text = said.strip()
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(words) < 2 or text.endswith(("...", "…", ",", "-")):
+        return False
+    return text[-1] in ".?!" and words[-1] not in _GOES_ON
 
 
 def _is_stop(text: str) -> bool:
@@ -162,6 +192,7 @@ class Engine:
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
+        self._pool: ThreadPoolExecutor | None = None  # runs model calls (see _run_on_worker)
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
 
     # -- control, from any thread -----------------------------------------------------------------
@@ -226,10 +257,9 @@ class Engine:
                     break
                 self._on_frame(frame, clock)
             else:
-                if self._playing is None:
-                    last = self.listener.flush()
-                    if last is not None:
-                        self._answer(last, clock)
+                last = self.listener.flush()
+                if last is not None:
+                    self._utterance_done(last, clock)
         finally:
             self._mic = None
         if self._playing is not None:  # input ended while it spoke: it was all played
@@ -277,7 +307,7 @@ class Engine:
             if not self._listening and clock is not None:
                 last = self.listener.flush()
                 if last is not None:
-                    self._answer(last, clock)
+                    self._utterance_done(last, clock)
             self.listener.reset()  # audio from before a pause is no pre-roll for what comes next
         return True
 
@@ -288,7 +318,7 @@ class Engine:
             self._finalize(playing, None)
         if not self._listening:
             return
-        if self._playing is not None and not self.barge_in:
+        if self._playing is not None and not self._playing.hold and not self.barge_in:
             return  # half-duplex: what the mic hears now is our own voice
         if frame.end <= self._resume_at:
             return  # the room's echo just after we stopped speaking (half-duplex)
@@ -303,10 +333,91 @@ class Engine:
                 self.emit(ev.SpeechStarted(round(item.t, 3)))
                 if self._generating is not None or self._playing is not None:
                     self._interrupt(clock)
-            elif self._generating is not None:
-                self._waiting.append(item)  # answered once the cancelled reply has unwound
+            elif isinstance(item, Resumed):
+                self._resumed(clock)
+            elif item.tentative:
+                if self._generating is None and self._playing is None:
+                    self._speculate(item, clock)
             else:
-                self._answer(item, clock)
+                self._utterance_done(item, clock)
+
+    def _utterance_done(self, item: Utterance, clock: Clock) -> None:
+        """The user's turn is over: play the reply prepared for it, or answer it now."""
+        for r in (self._generating, self._playing):
+            if (
+                r is not None
+                and not (r.discarded or r.cancelled)
+                and r.utterance_start == item.start
+            ):
+                r.confirmed = True
+                self._commit(r)
+                return
+        if self._generating is not None:
+            self._waiting.append(item)  # answered once the cancelled reply has unwound
+        else:
+            self._answer(item, clock)
+
+    def _speculate(self, pause: Utterance, clock: Clock) -> None:
+        """Prepare the reply at a pause: transcribe, think and voice it, holding the audio."""
+        try:
+            started = time.monotonic()
+            said = self.models.stt.transcribe(pause.pcm).text
+            stt_s = time.monotonic() - started
+        except Exception:  # the confirmed utterance will be transcribed again
+            return
+        if not said or _is_stop(said):
+            return
+        self.emit(ev.PartialTranscript(said))
+        r = _Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
+        r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
+        r.timings["stt"] = _ms(stt_s)
+        if self.config.vad.early_commit and _sounds_finished(said):
+            self._commit(r)  # it sounds finished: speak as soon as the reply is ready
+        self._respond(r.user_text, clock, speech_end=pause.end, stt_s=stt_s, prepared=r)
+
+    def _commit(self, r: _Reply) -> None:
+        """The user's turn is over: report it and play what was prepared and held back."""
+        if not r.hold:
+            return
+        r.hold = False
+        self._carry = ""
+        if r.speech_end is not None:
+            self.emit(ev.SpeechEnded(round(r.speech_end, 3)))
+        self.emit(ev.Transcript(r.said, r.timings.get("stt", 0.0)))
+        self.emit(ev.Thinking(r.user_text))
+        held, r.held = r.held, []
+        for text, pcms in held:
+            self.emit(ev.ReplySentence(text))
+            start = None
+            for pcm in pcms:
+                at = self.speaker.play(pcm, self.models.tts.sample_rate) if self.speaker else None
+                start = at if start is None else start
+            end = self.speaker.busy_until() if self.speaker and start is not None else None
+            r.chunks.append(_Chunk(text, start, end))
+            self._started_audio(r, start)
+        if r is self._playing and self.speaker:
+            r.until = self.speaker.busy_until()
+
+    def _started_audio(self, r: _Reply, at: float | None) -> None:
+        if r.first_audio_at is None and at is not None:
+            r.first_audio_at = at
+            self.emit(ev.SpeakingStarted(round(at, 3)))
+            if r.speech_end is not None:
+                r.timings["end_of_speech_to_first_audio"] = _ms(at - r.speech_end)
+
+    def _resumed(self, clock: Clock) -> None:
+        """The user went on after a pause: drop a reply prepared there, or stop it speaking."""
+        for r in (self._generating, self._playing):
+            if r is None or r.utterance_start is None or r.discarded:
+                continue
+            if r.hold:  # nothing of it was heard: throw it away, the turn goes on
+                r.discarded = True
+                if r is self._generating:
+                    self._cancelled = True
+                else:
+                    self._playing = None
+            elif self.barge_in:
+                self._interrupt(clock)  # it started too soon: the user talks over it
 
     def _poll(self, clock: Clock | None) -> bool:
         """While generating: hear what the mic caught so far; True if the reply must stop."""
@@ -375,12 +486,14 @@ class Engine:
         clock: Clock | None,
         speech_end: float | None = None,
         stt_s: float | None = None,
+        prepared: _Reply | None = None,
     ) -> None:
         """Answer user_text; with a microphone, its audio then plays while the mic is heard."""
         if self._playing is not None:  # typed over a reply: that one was queued to play first
             self._finalize(self._playing, None)
         self._interrupt_requested.clear()  # a stop pressed before this reply is not meant for it
-        r = _Reply(user_text)
+        r = prepared or _Reply(user_text)
+        r.speech_end = speech_end
         self._generating, self._cancelled = r, False
         try:
             self._generate(r, clock, speech_end, stt_s)
@@ -389,7 +502,12 @@ class Engine:
             r.failed = True
         finally:
             self._generating = None
-        if r.cut_at is not None or self._mic is None or self.speaker is None or r.failed:
+        if r.discarded:
+            pass  # the user went on talking; their turn is not over
+        elif r.hold and not r.failed:
+            r.until = float("inf")  # prepared; it plays once the turn is confirmed over
+            self._playing = r
+        elif r.cut_at is not None or self._mic is None or self.speaker is None or r.failed:
             if r.cut_at is None and self.speaker is not None:
                 self.speaker.wait()
             self._finalize(r, r.cut_at)
@@ -412,6 +530,8 @@ class Engine:
         """The reply's audio is over (played out or cut at `cut_at`): record what was heard."""
         if self._playing is r:
             self._playing = None
+        if r.discarded:
+            return
         if r.announcement:
             self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
             self._after_speaking(r.until if cut_at is None else cut_at)
@@ -421,8 +541,10 @@ class Engine:
         if r.first_audio_at is not None and self.speaker:
             self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
         if interrupted and not heard:
-            # Nothing of the reply was heard: no turn; the user's words open their next one.
-            self._carry = r.user_text
+            # Nothing of the reply was heard: no turn; the user's words open their next one —
+            # unless it was prepared at a pause of an utterance that goes on (and so holds them).
+            goes_on = r.utterance_start is not None and not r.confirmed
+            self._carry = r.carried if goes_on else r.user_text
             return
         if not r.failed:
             self.history.add(r.user_text, heard, interrupted)
@@ -487,7 +609,7 @@ class Engine:
         self, user_text: str, speech_end: float | None = None, stt_s: float | None = None
     ) -> ev.Turn:
         """Answer typed text at once (outside run()): speak it, wait, record and return the turn."""
-        r = _Reply(user_text)
+        r = _Reply(user_text, speech_end=speech_end)
         self._generating, self._cancelled = r, False
         try:
             self._generate(r, None, speech_end, stt_s)
@@ -507,7 +629,8 @@ class Engine:
         timings = r.timings
         if stt_s is not None:
             timings["stt"] = _ms(stt_s)
-        self.emit(ev.Thinking(user_text))
+        if r.utterance_start is None:  # a prepared reply reports its thinking once committed
+            self.emit(ev.Thinking(user_text))
         answer = self._memory_command(user_text)
         if answer is None and self.skills is not None:
             answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
@@ -528,16 +651,25 @@ class Engine:
         splitter = SentenceSplitter(self.config.tts.first_clause_words)
 
         def speak(chunk: str) -> None:
-            at = self._say(chunk, timings)
+            if r.hold:  # prepared at a pause: voice it now, play it once the turn is over
+                t0 = time.monotonic()
+                pcms = self._voice(chunk, clock) if self.speaker else []
+                timings.setdefault("tts_first_audio", _ms(time.monotonic() - t0))
+                if r.hold:
+                    r.held.append((chunk, pcms))
+                    return
+                # Committed while it was being voiced: play it now.
+                self.emit(ev.ReplySentence(chunk))
+                at = self._play(pcms)
+            else:
+                at = self._say(chunk, timings, clock)
             end = self.speaker.busy_until() if self.speaker and at is not None else None
             r.chunks.append(_Chunk(chunk, at, end))
-            if r.first_audio_at is None and at is not None:
-                r.first_audio_at = at
-                self.emit(ev.SpeakingStarted(round(at, 3)))
+            self._started_audio(r, at)
 
         deltas = iter([answer]) if answer is not None else llm.stream(messages)
         try:
-            for delta in deltas:
+            for delta in self._in_background(deltas, clock):
                 timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
                 if self._poll(clock):
                     break
@@ -555,12 +687,10 @@ class Engine:
         finally:
             close = getattr(deltas, "close", None)
             if close:
-                close()  # stops the model's generation at once when cancelled
-        if not r.chunks and not self._cancelled:  # a model that said nothing still gets an answer
-            speak(self.config.persona.fallback_reply)
+                self._run_on_worker(close)  # stops the model's generation at once when cancelled
+        if not r.chunks and not r.held and not self._cancelled:
+            speak(self.config.persona.fallback_reply)  # a model that said nothing still answers
         timings["llm_total"] = _ms(time.monotonic() - started)
-        if r.first_audio_at is not None and speech_end is not None:
-            timings["end_of_speech_to_first_audio"] = _ms(r.first_audio_at - speech_end)
 
     def _messages(self, user_text: str, facts: list[str], memories: list[str]) -> list[Message]:
         llm = self.models.llm
@@ -599,15 +729,56 @@ class Engine:
             ]
         return answer
 
-    def _say(self, chunk: str, timings: dict[str, float]) -> float | None:
+    def _say(
+        self, chunk: str, timings: dict[str, float], clock: Clock | None = None
+    ) -> float | None:
         """Speak one chunk of the reply; return the session time its audio starts (None if mute)."""
         self.emit(ev.ReplySentence(chunk))
         if self.speaker is None:
             return None
         started = time.monotonic()
+        pcms = self._voice(chunk, clock)
+        timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
+        if self._cancelled:
+            return None  # the user spoke while it was being voiced: it is never played
+        return self._play(pcms)
+
+    def _voice(self, chunk: str, clock: Clock | None) -> list[np.ndarray]:
+        return self._run_on_worker(lambda: list(self.models.tts.synthesize(chunk)), clock)
+
+    def _play(self, pcms: list[np.ndarray]) -> float | None:
         start_at: float | None = None
-        for pcm in self.models.tts.synthesize(chunk):
-            timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
+        for pcm in pcms:
+            assert self.speaker is not None
             at = self.speaker.play(pcm, self.models.tts.sample_rate)
             start_at = at if start_at is None else start_at
         return start_at
+
+    # -- model work off the engine's thread ------------------------------------------------------
+
+    def _run_on_worker(self, fn, clock: Clock | None = None):
+        """fn() on the model worker thread; meanwhile, with a microphone, keep hearing the user.
+
+        The model calls (a token, a sentence voiced) take tens to hundreds of ms. Running them on
+        one worker thread while this thread goes on polling the mic every few ms is what lets
+        the user be heard — and the reply stopped — at once, even mid-sentence.
+        """
+        if self._mic is None or clock is None:
+            return fn()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="engine-models")
+        future = self._pool.submit(fn)
+        while True:
+            try:
+                return future.result(timeout=_HEAR_EVERY_S)
+            except FutureTimeout:
+                self._poll(clock)
+
+    def _in_background(self, deltas, clock: Clock | None):
+        """The model's deltas, each computed on the worker thread (see _run_on_worker)."""
+        end = object()
+        while True:
+            delta = self._run_on_worker(lambda: next(deltas, end), clock)
+            if delta is end:
+                return
+            yield delta

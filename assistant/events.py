@@ -66,6 +66,14 @@ class Transcript(Event):
 
 
 @dataclass(frozen=True)
+class PartialTranscript(Event):
+    """What the user has said so far, heard at a pause while they may still go on."""
+
+    type: ClassVar[str] = "partial_transcript"
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Thinking(Event):
     """The language model started on a reply to `user_text`."""
 

@@ -10,7 +10,7 @@ import numpy as np
 from assistant.audio.frames import RATE
 from assistant.audio.ports import Frame
 from assistant.config import VadConfig
-from assistant.endpointing import Ended, Endpointer, Started
+from assistant.endpointing import Ended, Endpointer, Paused, Resumed, Started
 from assistant.stages.vad import CHUNK, VoiceDetector
 
 _CHUNK_S = CHUNK / RATE
@@ -24,6 +24,7 @@ class Utterance:
     start: float
     end: float
     forced: bool = False
+    tentative: bool = False  # a pause, not yet the confirmed end (the user may go on)
 
 
 class Listener:
@@ -57,12 +58,12 @@ class Listener:
         self._pending = np.zeros(0, np.float32)
         self._utterance = None
 
-    def feed(self, frame: Frame) -> list[Started | Utterance]:
+    def feed(self, frame: Frame) -> list[Started | Resumed | Utterance]:
         """Add a frame; return speech starts and finished utterances it completed."""
         if len(self._pending) == 0:
             self._pending_t = frame.t
         self._pending = np.concatenate([self._pending, frame.pcm.astype(np.float32, copy=False)])
-        out: list[Started | Utterance] = []
+        out: list[Started | Resumed | Utterance] = []
         while len(self._pending) >= CHUNK:
             chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
             t = self._pending_t
@@ -77,7 +78,7 @@ class Listener:
         ended = self.endpointer.flush()
         return self._cut(ended) if ended else None
 
-    def _step(self, chunk: np.ndarray, t: float) -> Started | Utterance | None:
+    def _step(self, chunk: np.ndarray, t: float) -> Started | Resumed | Utterance | None:
         self._history.append((t, chunk))
         if self._utterance is not None:
             self._utterance.append((t, chunk))
@@ -89,11 +90,16 @@ class Listener:
             return event
         if isinstance(event, Ended):
             return self._cut(event)
-        return None
+        if isinstance(event, Paused):
+            return self._cut(event, keep=True)
+        return event  # Resumed or None
 
-    def _cut(self, ended: Ended) -> Utterance:
+    def _cut(self, ended: Ended | Paused, keep: bool = False) -> Utterance:
         until = ended.end + self.config.post_roll_ms / 1000
         chunks = [c for ct, c in (self._utterance or []) if ct < until]
-        self._utterance = None
+        if not keep:
+            self._utterance = None
         pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        if isinstance(ended, Paused):
+            return Utterance(pcm, ended.start, ended.end, tentative=True)
         return Utterance(pcm, ended.start, ended.end, ended.forced)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from assistant.config import VadConfig
-from assistant.endpointing import Ended, Endpointer, Started
+from assistant.endpointing import Ended, Endpointer, Paused, Resumed, Started
 
 STEP = 0.032
 
 
-def replay(probs: list[float], config: VadConfig | None = None) -> list[Started | Ended]:
+def replay(probs: list[float], config: VadConfig | None = None, pauses: bool = False) -> list:
+    """The turn events over the probabilities (pauses and resumptions only if asked)."""
     ep = Endpointer(config or VadConfig())
     out = []
     for i, p in enumerate(probs):
         event = ep.update(p, i * STEP, STEP)
-        if event:
+        if event and (pauses or not isinstance(event, Paused | Resumed)):
             out.append(event)
     return out
 
@@ -66,3 +67,22 @@ def test_flush_ends_speech_in_progress():
     ended = ep.flush()
     assert isinstance(ended, Ended) and abs(ended.end - 1.0) < 0.04
     assert ep.flush() is None
+
+
+def test_a_pause_is_reported_early_and_going_on_is_reported_too():
+    probs = frames(0.8, 0.9) + frames(0.25, 0.0) + frames(0.8, 0.9) + frames(1.0, 0.0)
+    events = replay(probs, pauses=True)
+    assert [type(e) for e in events] == [Started, Paused, Resumed, Paused, Ended]
+    first_pause = events[1]
+    assert abs(first_pause.end - 0.8) < 0.04 and first_pause.start == events[0].t
+    assert abs(events[2].t - 1.05) < 0.04
+    # The second pause is the real end: same end as the confirmed one, 240 ms sooner.
+    assert events[3].end == events[4].end
+
+
+def test_speculation_can_be_turned_off():
+    probs = frames(0.8, 0.9) + frames(1.0, 0.0)
+    assert [type(e) for e in replay(probs, VadConfig(speculate_ms=0), pauses=True)] == [
+        Started,
+        Ended,
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from assistant import events as ev
@@ -360,3 +362,45 @@ def test_words_said_while_it_thinks_are_not_lost():
     assert [t.user_text for t in turns] == ["I want to go to Paris"]
     assert turns[0].reply_text == "Paris is lovely." or turns[0].reply_text == "Too soon."
     assert [e.user for e in engine.history.exchanges] == ["I want to go to Paris"]
+
+
+# -- speculation: a reply prepared at the first pause ---------------------------------------
+
+
+def test_a_finished_sentence_is_answered_before_the_end_silence():
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0)])
+    got, _, _ = _barge_run(pcm, ["What time is it?"], ["Noon."], barge_in=False)
+    (turn,) = of(got, ev.Turn)
+    assert turn.user_text == "What time is it?"
+    # Prepared after 160 ms of silence and played at once: well before the 400 ms end silence.
+    assert turn.timings_ms["end_of_speech_to_first_audio"] < 300
+
+
+def test_an_unfinished_sentence_waits_for_the_end_silence():
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0)])
+    got, _, _ = _barge_run(pcm, ["I want to go to the"], ["Where to?"], barge_in=False)
+    (turn,) = of(got, ev.Turn)
+    assert turn.timings_ms["end_of_speech_to_first_audio"] >= 400
+    # The events read as if nothing was prepared: the end, the words, then the thinking.
+    kinds = [type(e) for e in got if isinstance(e, ev.SpeechEnded | ev.Transcript | ev.Thinking)]
+    assert kinds == [ev.SpeechEnded, ev.Transcript, ev.Thinking]
+
+
+def test_a_reply_prepared_at_a_pause_is_dropped_when_the_user_goes_on():
+    # "I want to" … 250 ms … "go home." — one turn, the whole sentence, one reply.
+    pcm = np.concatenate([silence(1.0), tone(0.8), silence(0.25), tone(0.8), silence(3.0)])
+    got, speaker, _ = _barge_run(
+        pcm, ["I want to", "I want to go home."], ["Too soon.", "Home it is."], barge_in=False
+    )
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text) == ("I want to go home.", "Home it is.")
+    assert [e.text for e in of(got, ev.Transcript)] == ["I want to go home."]
+    assert len(speaker._segments) == 1  # the dropped reply never made a sound
+
+
+def test_speculation_off_answers_after_the_end_silence():
+    config = Config(vad=dataclasses.replace(Config().vad, speculate_ms=0))
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0)])
+    got, _, _, _ = run(pcm, ["What time is it?"], ["Noon."], config)
+    (turn,) = of(got, ev.Turn)
+    assert turn.timings_ms["end_of_speech_to_first_audio"] >= 400

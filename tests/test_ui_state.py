@@ -115,3 +115,19 @@ def test_a_reply_after_an_announcement_is_its_own_bubble():
         ("user", "thanks", ""),
         ("assistant", "You're welcome.", ""),
     ]
+
+
+def test_words_appear_while_the_user_speaks_and_a_dropped_early_reply_leaves_one_bubble():
+    c = Conversation()
+    c.feed(ev.SpeechStarted(0.5))
+    c.feed(ev.PartialTranscript("I want to"))
+    assert [(e.role, e.text, e.done) for e in c.entries] == [("user", "I want to", False)]
+    # An early reply begun at a pause is dropped when the user goes on: the final words arrive
+    # again with the same text and must not make a second bubble.
+    c.feed(ev.SpeechEnded(1.5))
+    c.feed(ev.Transcript("I want to go home.", 100.0))
+    c.feed(ev.Thinking("I want to go home."))
+    c.feed(ev.SpeechEnded(1.9))
+    c.feed(ev.Transcript("I want to go home.", 100.0))
+    c.feed(ev.Thinking("I want to go home."))
+    assert [(e.role, e.text, e.done) for e in c.entries] == [("user", "I want to go home.", True)]

@@ -168,22 +168,75 @@ def test_chat_reads_piped_lines(tmp_path, default_config):
     assert len(replies) == 2 and all(len(r) > len("Sam: ") for r in replies)
 
 
-def test_talking_over_the_reply_stops_it(tmp_path, speech_dir, default_config):
-    """Barge-in with the real models: a second question over the first reply cuts it short."""
-    config = tmp_path / "config.toml"
-    config.write_text('[llm]\ntemperature = 0.0\nmax_tokens = 120\n[audio]\nbarge_in = "on"\n')
-    a = read_audio(speech_dir / "fw_jfk.flac")
+class _ReactiveMic:
+    """A fast file microphone whose speech can be placed relative to what the engine does.
+
+    The test hears the engine's events and drops a second utterance onto the timeline at a moment
+    it chooses (over the reply), as a person would; silence elsewhere.
+    """
+
+    def __init__(self, first, seconds: float):
+        from assistant.audio.files import FileMicrophone
+
+        self.inner = FileMicrophone(
+            np.concatenate([first, np.zeros(int(seconds * 16000), np.float32)]), realtime=False
+        )
+        self.clock = self.inner.clock
+
+    def place(self, pcm, at: float) -> None:
+        i = int(at * 16000)
+        self.inner.pcm[i : i + len(pcm)] += pcm
+
+    def frames(self):
+        return self.inner.frames()
+
+    def poll(self):
+        return self.inner.poll()
+
+    def close(self):
+        pass
+
+
+def test_talking_over_the_reply_stops_it(speech_dir, default_config):
+    """Barge-in with the real models: a question over the reply cuts it, and is answered."""
+    import dataclasses
+
+    from assistant import events as ev
+    from assistant.audio.files import FileSpeaker
+    from assistant.config import Config
+    from assistant.engine import Engine
+    from assistant.loader import load_models
+
+    config = Config()
+    config = dataclasses.replace(
+        config, llm=dataclasses.replace(config.llm, temperature=0.0, max_tokens=60)
+    )
+    models, _ = load_models(config)
+    a = read_audio(speech_dir / "leopard_test_librispeech_1272-128104-0000.wav")
     b = read_audio(speech_dir / "wyoming_turn_on_the_living_room_lamp.wav")
-    gap = np.zeros(16000 * 8, np.float32)  # the first reply (up to 120 tokens) is playing by then
-    tail = np.zeros(16000 * 20, np.float32)
-    events, out, _ = talk(tmp_path, config, np.concatenate([a, gap, b, tail]), tmp_path)
-    turns = [e for e in events if e["type"] == "turn"]
-    assert len(turns) == 2, [e for e in events if e["type"] in ("transcript", "turn")]
-    assert turns[0]["interrupted"] and not turns[1]["interrupted"]
-    after_a = len(a) / 16000
-    onset = next(e["t"] for e in events if e["type"] == "speech_started" and e["t"] > after_a)
-    cut = next(e["t"] for e in events if e["type"] == "speaking_ended")
-    # Silero needs ~0.2 s of speech to be sure; then the speaker stops at once.
-    assert onset < cut < onset + 0.45, (onset, cut)
-    pcm, rate = soundfile.read(out, dtype="float32")
-    assert np.abs(pcm[int((cut + 0.02) * rate) : int((onset + 0.8) * rate)]).max() < 1e-4
+    mic = _ReactiveMic(a, 40.0)
+    got: list = []
+    placed: list[float] = []
+
+    def emit(event):
+        got.append(event)
+        if isinstance(event, ev.SpeakingStarted) and not placed:
+            placed.append(event.t + 0.5)  # half a second into the first reply
+            mic.place(b, placed[0])
+
+    speaker = FileSpeaker(mic.clock, rate=models.tts.sample_rate, min_duration_s=40.0)
+    engine = Engine(config, models, speaker, emit)
+    engine.barge_in = True
+    engine.run(mic)
+    turns = [e for e in got if isinstance(e, ev.Turn)]
+    assert len(turns) == 2, [e for e in got if isinstance(e, ev.Transcript | ev.Turn)]
+    assert turns[0].interrupted and not turns[1].interrupted
+    assert "lamp" in turns[1].user_text.lower()
+    onset = next(e.t for e in got if isinstance(e, ev.SpeechStarted) and e.t >= placed[0] - 0.3)
+    cut = next(e.t for e in got if isinstance(e, ev.SpeakingEnded))
+    # Silero needs ~0.2 s of speech to be sure; how fast it stops is measured by scripts/bench.py,
+    # here only that it does, soon, and stays quiet until the next reply.
+    assert onset < cut < onset + 1.0, (onset, cut)
+    out = speaker.render()
+    rate = speaker.rate
+    assert np.abs(out[int((cut + 0.02) * rate) : int((cut + 0.5) * rate)]).max() < 1e-4

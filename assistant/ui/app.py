@@ -284,6 +284,12 @@ class App(QObject):
             self.session.submit(text)
 
     def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Ready):
+            llm = getattr(getattr(self.session, "models", None), "llm", None)
+            if getattr(llm, "leaves_computer", False):  # a model server on another computer
+                note = f"Thinking on a model server: {llm.privacy_note}."
+                self.window.conversation.entries.append(Entry("note", note, True, kind="info"))
+                self.window.view.changed(len(self.window.conversation.entries) - 1)
         if self.base.ui.activation == "wake_word":
             if isinstance(event, ev.SpeechStarted):
                 self.wake_timeout.stop()  # someone is talking: no time-out mid-sentence

@@ -17,10 +17,10 @@ from assistant.config import Config
 from assistant.errors import AssistantError
 
 
-def _load_models(config: Config) -> Any:
+def _load_models(config: Config, emit: ev.Sink | None = None) -> Any:
     from assistant.loader import load_models
 
-    models, _ = load_models(config)
+    models, _ = load_models(config, emit=emit)
     return models
 
 
@@ -178,7 +178,10 @@ class Session:
 
             started = time.monotonic()
             if self.models is None:
-                self.models = self._load_models(self.config)
+                if self._load_models is _load_models:  # a model server reports its faults here
+                    self.models = _load_models(self.config, self.emit)
+                else:
+                    self.models = self._load_models(self.config)
             from assistant.audio.ports import WallClock
 
             clock = WallClock()  # one timeline for the microphone and the speaker

@@ -163,9 +163,17 @@ class Conversation:
         if name == "SpeechStarted":
             if self._open("user") is None:
                 self._add(Entry("user"))
+        elif name == "PartialTranscript":
+            i = self._open("user")
+            if i is not None:  # the words so far, while the user may still go on
+                self.entries[i].text = event.text  # type: ignore[attr-defined]
+                self._changed(i)
         elif name == "Transcript":
             i = self._open("user")
             text = event.text  # type: ignore[attr-defined]
+            last = self.entries[-1] if self.entries else None
+            if i is None and last is not None and last.role == "user" and last.text == text:
+                return  # the same words again: a reply begun at a pause was dropped
             if i is None and text:
                 self._add(Entry("user", text, done=True))
             elif i is not None and text:
