@@ -56,7 +56,7 @@ def test_a_spoken_timer_is_set_without_the_llm_and_rings_on_time(tmp_path):
     assert speaking_at - ended_at < 0.3, speaking_at - ended_at
     ((rang_at, announcement),) = [(t, e) for t, e in got if isinstance(e, ev.Announcement)]
     assert announcement.text == "Time's up: your 2 second timer is done."
-    # The timer starts when the skill answers (its sentence goes to the voice right then).
-    set_at = next(t for t, e in got if isinstance(e, ev.ReplySentence))
-    assert 1.9 < rang_at - set_at < 2.4, rang_at - set_at
+    # The timer starts while the skill answers, just after the engine reports Thinking.
+    thinking_at = next(t for t, e in got if isinstance(e, ev.Thinking))
+    assert 1.99 < rang_at - thinking_at < 2.6, rang_at - thinking_at
     assert models.tts.spoken == ["Timer set for 2 seconds.", announcement.text]
