@@ -368,6 +368,8 @@ class Engine:
         if not said or _is_stop(said):
             return
         self.emit(ev.PartialTranscript(said))
+        if self.skills is not None and self.skills.claims(" ".join([self._carry, said])):
+            return  # a command acts (sets a timer…): only once the turn is confirmed over
         r = _Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)

@@ -28,7 +28,7 @@ def test_a_spoken_timer_is_set_without_the_llm_and_rings_on_time(tmp_path):
     # The user speaks at 0.5-1.5 s; the timer (2 s) rings about 2 s after the answer.
     pcm = np.concatenate([silence(0.5), tone(1.0), silence(5.5)])
     llm = ScriptedChatModel(["the language model must not be asked"])
-    models = Models(EnergyVad(), FixedTranscriber(["set a timer for 2 seconds"]), llm,
+    models = Models(EnergyVad(), FixedTranscriber(["set a timer for 2 seconds"] * 3), llm,
                     ToneSynthesizer())  # fmt: skip
     store = SkillStore(tmp_path / "memory.sqlite3")
     skills = Skills(store, "default", ZoneInfo("UTC"))
@@ -60,3 +60,28 @@ def test_a_spoken_timer_is_set_without_the_llm_and_rings_on_time(tmp_path):
     thinking_at = next(t for t, e in got if isinstance(e, ev.Thinking))
     assert 1.99 < rang_at - thinking_at < 2.6, rang_at - thinking_at
     assert models.tts.spoken == ["Timer set for 2 seconds.", announcement.text]
+
+
+def test_a_pause_mid_command_does_not_act_twice(tmp_path):
+    # "Set a timer for 3 hours … (pause) … and 10 minutes": at the pause the engine prepares a
+    # reply (speculation); a command must not act there, or a 3 hour timer would be left over.
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(0.3), tone(0.8), silence(3.0)])
+    stt = FixedTranscriber(
+        ["set a timer for 3 hours"] + ["set a timer for 3 hours and 10 minutes"] * 2
+    )
+    llm = ScriptedChatModel(["the language model must not be asked"])
+    models = Models(EnergyVad(), stt, llm, ToneSynthesizer())
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(Config(), models, speaker, got.append, None, skills)
+    engine.run(mic)
+    partials = [e.text for e in got if isinstance(e, ev.PartialTranscript)]
+    assert partials[0] == "set a timer for 3 hours"  # a reply would have been prepared here
+    (turn,) = [e for e in got if isinstance(e, ev.Turn)]
+    assert turn.reply_text == "Timer set for 3 hours and 10 minutes."
+    assert [t.length_s for t in store.timers("default")] == [3 * 3600 + 600]
+    assert llm.calls == []
+    store.close()

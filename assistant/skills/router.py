@@ -75,6 +75,23 @@ class Skills:
         """The skill intent of a sentence, or None."""
         return self.recogniser.recognise(text)
 
+    def claims(self, text: str) -> bool:
+        """Whether answer(text) would be a skill's (a command, or the answer to its question).
+
+        Side-effect free, so a reply prepared while the user may still be speaking can leave
+        commands alone until the turn is over.
+        """
+        t = normalise(text)
+        with self._lock:
+            pending = self._pending
+            if (
+                pending
+                and self.ctx.clock() - pending.asked_at < PENDING_S
+                and not _QUESTION.match(t)
+            ):
+                return True
+        return self.recogniser.recognise(t, normalised=True) is not None
+
     def answer(self, text: str) -> str | None:
         """The spoken answer to a command, or None when it is not one (the LLM answers)."""
         t = normalise(text)
