@@ -147,14 +147,20 @@ class Skills:
             self._scheduler.poke()
 
     def fire_due(self, now: float) -> list[str]:
-        """Announce every timer and reminder due at now; step recurring ones to their next time."""
+        """Announce every timer and reminder due at now; step recurring ones to their next time.
+
+        What is due is read first and announced at once; the database is written after, so a
+        slow disk (every write is synced) never delays the announcement. A crash in between
+        can only repeat an announcement at the next start, never lose one.
+        """
         said: list[str] = []
+        writes: list = []
         with self._lock:
             profile = self.ctx.profile
             late: list[str] = []
             for t in self.store.timers(profile):
                 if t.due is not None and t.due <= now:
-                    self.store.delete_timer(profile, t.id)
+                    writes.append(lambda t=t: self.store.delete_timer(profile, t.id))
                     if now - t.due > reminders.LATE_S:
                         at = datetime.fromtimestamp(t.due, self.ctx.zone)
                         late.append(
@@ -170,15 +176,17 @@ class Skills:
                 if r.rule:
                     rz = ZoneInfo(r.zone)
                     after = datetime.fromtimestamp(max(now, r.due), rz)
-                    nxt = times.Rule.decode(r.rule).next_after(after, rz)
-                    self.store.move_reminder(profile, r.id, nxt.timestamp())
+                    nxt = times.Rule.decode(r.rule).next_after(after, rz).timestamp()
+                    writes.append(lambda r=r, nxt=nxt: self.store.move_reminder(profile, r.id, nxt))
                 else:
-                    self.store.delete_reminder(profile, r.id)
+                    writes.append(lambda r=r: self.store.delete_reminder(profile, r.id))
             if late:
                 said.append(reminders.late_text(late))
-        for text in said:
-            if self._announce:
-                self._announce(text)
+            for text in said:
+                if self._announce:
+                    self._announce(text)
+            for write in writes:
+                write()
         return said
 
     # -- listing -------------------------------------------------------------------------------
