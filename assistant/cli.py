@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     install.add_argument("--autostart", action="store_true", help="also start it at login")
 
+    doctor = sub.add_parser(
+        "doctor", help="check the set-up (sound, devices, echo, models, memory) and say what to do"
+    )
+    _common(doctor)
+    _audio_devices(doctor)
+    doctor.add_argument(
+        "--setup-echo-cancel",
+        action="store_true",
+        help="load the sound server's echo canceller and make it the default mic and speaker",
+    )
+
     devices = sub.add_parser("devices", help="list audio devices")
     _common(devices)
 
@@ -255,6 +266,7 @@ def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
 
 
 def cmd_talk(args: argparse.Namespace) -> int:
+    from assistant.audio import echo
     from assistant.audio.devices import DeviceMicrophone, DeviceSpeaker
     from assistant.audio.files import FileMicrophone, FileSpeaker
     from assistant.engine import Engine
@@ -291,7 +303,8 @@ def cmd_talk(args: argparse.Namespace) -> int:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
             skills = _skills(config, args)
             engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
-            engine.barge_in = config.audio.barge_in_on(file_input=not live)
+            # auto: on for file input, headphones, or an echo-cancelled source (asks the server)
+            engine.barge_in = echo.barge_in(config.audio, file_input=not live)
             engine.warm_up()
             _speak_up(skills, engine, emit)
             try:
@@ -379,6 +392,24 @@ def cmd_say(args: argparse.Namespace) -> int:
     finally:
         speaker.close()
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant import doctor
+
+    if args.setup_echo_cancel:
+        try:
+            return doctor.setup_echo_cancel(sys.stdout)
+        except AssistantError as e:  # a problem the user must fix, not a usage error
+            print(f"assistant: error: {e}", file=sys.stderr)
+            return 1
+    try:
+        config, problem = _config(args), ""
+    except AssistantError as e:
+        config, problem = None, str(e)
+    memory = _memory_path(config or Config())
+    checks = doctor.run_checks(config, problem, memory, data_dir())
+    return doctor.report(checks, sys.stdout)
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -566,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         "chat": cmd_chat,
         "say": cmd_say,
         "devices": cmd_devices,
+        "doctor": cmd_doctor,
         "models": cmd_models,
         "memory": cmd_memory,
         "reminders": cmd_reminders,

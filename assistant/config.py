@@ -39,13 +39,14 @@ class AudioConfig:
     def barge_in_on(self, file_input: bool = False) -> bool:
         """Whether talking over the assistant stops it, for this microphone.
 
-        "auto" turns it on only where the mic cannot hear the speaker: file input, headphones, or
-        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel); elsewhere the
-        assistant's own voice would interrupt itself, so it stays half-duplex.
+        "auto" turns it on only where the mic cannot hear the speaker at all: file input or
+        headphones. Elsewhere — an echo-cancelled source included, whose residual echo was
+        measured to cut its own replies in 2–3 of 6 runs (tests/test_echo_loop.py) — the
+        assistant's own voice could interrupt itself, so it stays half-duplex unless set "on".
         """
         if self.barge_in != "auto":
             return self.barge_in == "on"
-        return file_input or self.headphones or "echo" in self.input_device.lower()
+        return file_input or self.headphones
 
 
 @dataclass(frozen=True)

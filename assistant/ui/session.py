@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant import events as ev
+from assistant.audio import echo
 from assistant.config import Config
 from assistant.errors import AssistantError
 
@@ -193,7 +194,7 @@ class Session:
             keeper = self._keeper(self.config, self.profile)
             skills = self._skills(self.config, self.profile)
             engine = Engine(self.config, self.models, speaker, self.emit, keeper, skills)
-            engine.barge_in = self.config.audio.barge_in_on()
+            engine.barge_in = echo.barge_in(self.config.audio)
             engine.warm_up()
             if skills is not None:  # timers and reminders speak up (missed ones: at once)
                 skills.start(engine.announce, lambda e: self.emit(ev.Error(f"reminders: {e}")))
