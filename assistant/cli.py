@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(import_)
     import_.add_argument("file", type=Path)
 
+    reminders = sub.add_parser("reminders", help="pending timers and reminders, soonest first")
+    _common(reminders)
+
     models = sub.add_parser("models", help="list models, or download a better one")
     _common(models)
     _llm_server(models)
@@ -230,6 +233,25 @@ def _keeper(config: Config, args: argparse.Namespace):
     return MemoryKeeper(store, _profile(args), config.memory, config.persona.name)
 
 
+def _skills(config: Config, args: argparse.Namespace):
+    """The everyday skills (timers, reminders, lists…) of the profile, or None when off."""
+    if not config.skills.enabled:
+        return None
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    zone = local_zone(config.skills.time_zone)
+    skills = Skills(SkillStore(_memory_path(config)), _profile(args), zone)
+    skills.warm_up()
+    return skills
+
+
+def _speak_up(skills, engine, emit: ev.Sink) -> None:
+    """Let timers and reminders speak through the engine (what came due while closed: now)."""
+    if skills is not None:
+        skills.start(engine.announce, lambda e: emit(ev.Error(f"timers and reminders: {e}")))
+
+
 @contextlib.contextmanager
 def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
     fan = ev.Fanout(_Printer(config))
@@ -279,15 +301,19 @@ def cmd_talk(args: argparse.Namespace) -> int:
                 speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
-            engine = Engine(config, models, speaker, emit, _keeper(config, args))
+            skills = _skills(config, args)
+            engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
             # auto: on for file input, headphones, or an echo-cancelled source (asks the server)
             engine.barge_in = echo.barge_in(config.audio, file_input=not live)
             engine.warm_up()
+            _speak_up(skills, engine, emit)
             try:
                 engine.run(mic)
             except KeyboardInterrupt:
                 pass
             finally:
+                if skills:
+                    skills.stop()
                 if isinstance(speaker, FileSpeaker):
                     speaker.save(args.output)
                 speaker.close()
@@ -307,8 +333,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         models, load_s = load_models(config, emit=emit)
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
-        engine = Engine(config, models, speaker, emit, _keeper(config, args))
+        skills = _skills(config, args)
+        engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
         engine.warm_up()
+        _speak_up(skills, engine, emit)
         # The engine answers in its own thread, so it can also speak up on its own (timers,
         # reminders) while this thread waits for the next line.
         worker = threading.Thread(target=engine.run, args=(None,), name="engine", daemon=True)
@@ -331,6 +359,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             engine.stop()
             worker.join(5)
         finally:
+            if skills:
+                skills.stop()
             if speaker:
                 speaker.close()
     return 0
@@ -445,6 +475,25 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders(args: argparse.Namespace) -> int:
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    config = _config(args)
+    zone = local_zone(config.skills.time_zone)
+    path = _memory_path(config)
+    if not path.exists():  # a reading command never creates the database
+        return 0
+    store = SkillStore(path)
+    try:
+        skills = Skills(store, _profile(args), zone)
+        for line in skills.pending_lines():
+            print(line)
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get(
         "QT_QPA_PLATFORM"
@@ -551,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         "doctor": cmd_doctor,
         "models": cmd_models,
         "memory": cmd_memory,
+        "reminders": cmd_reminders,
         "toggle": cmd_toggle,
         "install-desktop": cmd_install_desktop,
         None: cmd_app,

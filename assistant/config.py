@@ -176,6 +176,14 @@ class UiConfig:
 
 
 @dataclass(frozen=True)
+class SkillsConfig:
+    """Everyday skills answered without the LLM: time, timers, reminders, lists, notes."""
+
+    enabled: bool = True
+    time_zone: str = ""  # IANA name, e.g. "Europe/London"; "" = the system's zone
+
+
+@dataclass(frozen=True)
 class ProfileConfig:
     """One relationship: its own name, persona and voice (empty = the main settings)."""
 
@@ -197,6 +205,7 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     persona: PersonaConfig = field(default_factory=PersonaConfig)
     memory: MemoryConfig = field(default_factory=MemoryConfig)
+    skills: SkillsConfig = field(default_factory=SkillsConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
 

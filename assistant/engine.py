@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from assistant.config import Config
 from assistant.endpointing import Resumed, Started
 from assistant.history import History
 from assistant.listener import Listener, Utterance
+from assistant.memory.facts import parse_command
 from assistant.memory.keeper import MemoryKeeper
 from assistant.reply import Chunk, Reply, is_stop, sounds_finished
 from assistant.sentences import SentenceSplitter
@@ -35,6 +36,9 @@ from assistant.stages.llm import ChatModel, Message
 from assistant.stages.stt import Transcriber
 from assistant.stages.tts import Synthesizer
 from assistant.stages.vad import VoiceDetector
+
+if TYPE_CHECKING:
+    from assistant.skills.router import Skills
 
 
 def _ms(seconds: float) -> float:
@@ -94,12 +98,14 @@ class Engine:
         speaker: Speaker | None,
         emit: ev.Sink,
         memory: MemoryKeeper | None = None,
+        skills: Skills | None = None,
     ):
         self.config = config
         self.models = models
         self.speaker = speaker
         self.emit = emit
         self.memory = memory
+        self.skills = skills
         self.history = History()
         self.listener = Listener(models.vad, config.vad)
         self._inbox: queue.Queue[tuple[str, object]] = queue.Queue()
@@ -294,6 +300,11 @@ class Engine:
         if not said or is_stop(said):
             return
         self.emit(ev.PartialTranscript(said))
+        text = " ".join([self._carry, said])
+        if (self.skills is not None and self.skills.claims(text)) or (
+            self.memory is not None and parse_command(text) is not None
+        ):
+            return  # a command acts (sets a timer, forgets…): only once the turn is confirmed over
         r = Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
@@ -558,6 +569,8 @@ class Engine:
         if r.utterance_start is None:  # a prepared reply reports its thinking once committed
             self.emit(ev.Thinking(user_text))
         answer = self._memory_command(user_text)
+        if answer is None and self.skills is not None:
+            answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
         r.command = answer is not None
         facts: list[str] = []
         memories: list[str] = []

@@ -296,8 +296,15 @@ class App(QObject):
             elif isinstance(event, ev.Turn):
                 self.set_talking(False)  # one request per wake word
         self._sync_tray()
+        if isinstance(event, ev.Announcement):
+            self._notify(event.text)
         if isinstance(event, ev.Turn) and self.window.tabs.currentWidget() is self.memory:
             self.memory.refresh()
+
+    def _notify(self, text: str) -> None:
+        """A timer or reminder while the window is hidden: spoken, and shown by the tray too."""
+        if self.tray is not None and not self.window.isVisible():
+            self.tray.showMessage(self.config.persona.name, text, self.icon, 10000)
 
     def _sync_tray(self) -> None:
         if self.tray is not None:
