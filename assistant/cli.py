@@ -53,6 +53,15 @@ def _audio_devices(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _llm_server(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--llm-url",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="think with this OpenAI-compatible model server, e.g. http://127.0.0.1:8080/v1",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="assistant", description="A private voice companion that runs on your machine."
@@ -60,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     _common(parser)
     _audio_devices(parser)
+    _llm_server(parser)
     parser.add_argument(
         "--minimized", action="store_true", help="start in the tray, without showing the window"
     )
@@ -69,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk = sub.add_parser("talk", help="talk with it on the microphone and speaker (no window)")
     _common(talk)
     _audio_devices(talk)
+    _llm_server(talk)
     talk.add_argument("--input", type=Path, help="use this WAV/FLAC file as the microphone")
     talk.add_argument("--output", type=Path, help="write what the speaker plays to this WAV file")
     talk.add_argument("--events", type=Path, help="append events to this file as JSON lines")
@@ -77,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="type instead of talk (reads lines from stdin)")
     _common(chat)
     _audio_devices(chat)
+    _llm_server(chat)
     chat.add_argument("--quiet", action="store_true", help="print replies without speaking them")
     chat.add_argument("--events", type=Path, help="append events to this file as JSON lines")
 
@@ -93,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
         "install-desktop", help="add the app to the desktop's launcher (and, if asked, autostart)"
     )
     install.add_argument("--autostart", action="store_true", help="also start it at login")
+
+    doctor = sub.add_parser(
+        "doctor", help="check the set-up (sound, devices, echo, models, memory) and say what to do"
+    )
+    _common(doctor)
+    _audio_devices(doctor)
+    doctor.add_argument(
+        "--setup-echo-cancel",
+        action="store_true",
+        help="load the sound server's echo canceller and make it the default mic and speaker",
+    )
 
     devices = sub.add_parser("devices", help="list audio devices")
     _common(devices)
@@ -115,8 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(import_)
     import_.add_argument("file", type=Path)
 
+    reminders = sub.add_parser("reminders", help="pending timers and reminders, soonest first")
+    _common(reminders)
+
     models = sub.add_parser("models", help="list models, or download a better one")
     _common(models)
+    _llm_server(models)
     models.add_argument("--check", action="store_true", help="exit non-zero if a model is missing")
     msub = models.add_subparsers(dest="models_command", parser_class=_Parser)
     pull = msub.add_parser("pull", help="download a recommended model into the models folder")
@@ -141,6 +168,18 @@ def _config(args: argparse.Namespace) -> Config:
         config = override(config, "audio", output_device=args.output_device)
     if getattr(args, "barge_in", None) is not None:
         config = override(config, "audio", barge_in=args.barge_in)
+    return _with_llm_server(config, args)
+
+
+def _with_llm_server(config: Config, args: argparse.Namespace) -> Config:
+    """Apply --llm-url; a malformed or unsafe server URL is reported before anything loads."""
+    if getattr(args, "llm_url", None) is not None:
+        config = override(config, "llm", backend="openai", url=args.llm_url)
+    if config.llm.backend == "openai":
+        from assistant.stages.openai_llm import check_config, endpoint
+
+        check_config(config.llm)
+        endpoint(config.llm)
     return config
 
 
@@ -194,6 +233,25 @@ def _keeper(config: Config, args: argparse.Namespace):
     return MemoryKeeper(store, _profile(args), config.memory, config.persona.name)
 
 
+def _skills(config: Config, args: argparse.Namespace):
+    """The everyday skills (timers, reminders, lists…) of the profile, or None when off."""
+    if not config.skills.enabled:
+        return None
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    zone = local_zone(config.skills.time_zone)
+    skills = Skills(SkillStore(_memory_path(config)), _profile(args), zone)
+    skills.warm_up()
+    return skills
+
+
+def _speak_up(skills, engine, emit: ev.Sink) -> None:
+    """Let timers and reminders speak through the engine (what came due while closed: now)."""
+    if skills is not None:
+        skills.start(engine.announce, lambda e: emit(ev.Error(f"timers and reminders: {e}")))
+
+
 @contextlib.contextmanager
 def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
     fan = ev.Fanout(_Printer(config))
@@ -208,6 +266,7 @@ def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
 
 
 def cmd_talk(args: argparse.Namespace) -> int:
+    from assistant.audio import echo
     from assistant.audio.devices import DeviceMicrophone, DeviceSpeaker
     from assistant.audio.files import FileMicrophone, FileSpeaker
     from assistant.engine import Engine
@@ -229,7 +288,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
             find_device(config.audio.output_device, "output")
     with _sinks(config, args.events) as emit:
         _status("Loading models…")
-        models, load_s = load_models(config)
+        models, load_s = load_models(config, emit=emit)
         emit(ev.Ready(round(load_s * 1000, 1)))
         live = mic is None
         if mic is None:
@@ -242,14 +301,19 @@ def cmd_talk(args: argparse.Namespace) -> int:
                 speaker = DeviceSpeaker(config.audio.output_device, clock=mic.clock)
             if live:
                 _status(f"Listening — talk to {config.persona.name}. (Ctrl+C to stop)")
-            engine = Engine(config, models, speaker, emit, _keeper(config, args))
-            engine.barge_in = config.audio.barge_in_on(file_input=not live)
+            skills = _skills(config, args)
+            engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
+            # auto: on for file input, headphones, or an echo-cancelled source (asks the server)
+            engine.barge_in = echo.barge_in(config.audio, file_input=not live)
             engine.warm_up()
+            _speak_up(skills, engine, emit)
             try:
                 engine.run(mic)
             except KeyboardInterrupt:
                 pass
             finally:
+                if skills:
+                    skills.stop()
                 if isinstance(speaker, FileSpeaker):
                     speaker.save(args.output)
                 speaker.close()
@@ -266,11 +330,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     config = _config(args)
     with _sinks(config, args.events) as emit:
         _status("Loading models…")
-        models, load_s = load_models(config)
+        models, load_s = load_models(config, emit=emit)
         emit(ev.Ready(round(load_s * 1000, 1)))
         speaker = None if args.quiet else DeviceSpeaker(config.audio.output_device)
-        engine = Engine(config, models, speaker, emit, _keeper(config, args))
+        skills = _skills(config, args)
+        engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
         engine.warm_up()
+        _speak_up(skills, engine, emit)
         # The engine answers in its own thread, so it can also speak up on its own (timers,
         # reminders) while this thread waits for the next line.
         worker = threading.Thread(target=engine.run, args=(None,), name="engine", daemon=True)
@@ -293,6 +359,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             engine.stop()
             worker.join(5)
         finally:
+            if skills:
+                skills.stop()
             if speaker:
                 speaker.close()
     return 0
@@ -324,6 +392,24 @@ def cmd_say(args: argparse.Namespace) -> int:
     finally:
         speaker.close()
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant import doctor
+
+    if args.setup_echo_cancel:
+        try:
+            return doctor.setup_echo_cancel(sys.stdout)
+        except AssistantError as e:  # a problem the user must fix, not a usage error
+            print(f"assistant: error: {e}", file=sys.stderr)
+            return 1
+    try:
+        config, problem = _config(args), ""
+    except AssistantError as e:
+        config, problem = None, str(e)
+    memory = _memory_path(config or Config())
+    checks = doctor.run_checks(config, problem, memory, data_dir())
+    return doctor.report(checks, sys.stdout)
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -389,6 +475,25 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders(args: argparse.Namespace) -> int:
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    config = _config(args)
+    zone = local_zone(config.skills.time_zone)
+    path = _memory_path(config)
+    if not path.exists():  # a reading command never creates the database
+        return 0
+    store = SkillStore(path)
+    try:
+        skills = Skills(store, _profile(args), zone)
+        for line in skills.pending_lines():
+            print(line)
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get(
         "QT_QPA_PLATFORM"
@@ -406,9 +511,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     from assistant.memory.store import check_profile
 
     profile = check_profile(getattr(args, "profile", None) or base.ui.profile)
-    for key in ("input_device", "output_device"):
+    for key in ("input_device", "output_device", "barge_in"):
         if getattr(args, key, None) is not None:
             base = override(base, "audio", **{key: getattr(args, key)})
+    base = _with_llm_server(base, args)
     if args.events:
         _open_for_append(args.events).close()  # a bad path is reported before any window opens
     return app.run(base, path or default_config_file(), profile, args.events, args.minimized)
@@ -470,6 +576,13 @@ def cmd_models(args: argparse.Namespace) -> int:
         size = _human(m.size) if m.ok else "-"
         print(f"{m.role:<9} {m.status:<8} {size:>9}  {m.name}  {m.path or ''}")
     missing = [m.role for m in infos if not m.ok]
+    if config.llm.backend == "openai":
+        from assistant.stages.openai_llm import describe
+
+        status, name, where = describe(config.llm)
+        print(f"{'server':<9} {status:<8} {'-':>9}  {name}  {where}")
+        if args.check and status != "ok":
+            raise AssistantError(f"the language model server {config.llm.url} is {status}")
     if args.check and missing:
         raise AssistantError(f"missing models: {', '.join(missing)}; run ./scripts/setup.sh")
     return 0
@@ -484,8 +597,10 @@ def main(argv: list[str] | None = None) -> int:
         "chat": cmd_chat,
         "say": cmd_say,
         "devices": cmd_devices,
+        "doctor": cmd_doctor,
         "models": cmd_models,
         "memory": cmd_memory,
+        "reminders": cmd_reminders,
         "toggle": cmd_toggle,
         "install-desktop": cmd_install_desktop,
         None: cmd_app,

@@ -39,13 +39,14 @@ class AudioConfig:
     def barge_in_on(self, file_input: bool = False) -> bool:
         """Whether talking over the assistant stops it, for this microphone.
 
-        "auto" turns it on only where the mic cannot hear the speaker: file input, headphones, or
-        an echo-cancelled source (PulseAudio/PipeWire's module-echo-cancel); elsewhere the
-        assistant's own voice would interrupt itself, so it stays half-duplex.
+        "auto" turns it on only where the mic cannot hear the speaker at all: file input or
+        headphones. Elsewhere — an echo-cancelled source included, whose residual echo was
+        measured to cut its own replies in 2–3 of 6 runs (tests/test_echo_loop.py) — the
+        assistant's own voice could interrupt itself, so it stays half-duplex unless set "on".
         """
         if self.barge_in != "auto":
             return self.barge_in == "on"
-        return file_input or self.headphones or "echo" in self.input_device.lower()
+        return file_input or self.headphones
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,27 @@ class SttConfig:
 
 @dataclass(frozen=True)
 class LlmConfig:
-    """The language model (a GGUF file run by llama.cpp)."""
+    """The language model: a GGUF file run by llama.cpp, or a model server."""
 
     model: str = "default"
     context_tokens: int = 2048
-    threads: int = 2
+    threads: int = 0  # 0 = one less than the CPU cores (at least 1); see the example file
     max_tokens: int = 200  # a spoken reply is short
     temperature: float = 0.7
     top_p: float = 0.9
     repeat_penalty: float = 1.1
+    # Thinking on a model server (OpenAI-compatible API) instead of the embedded llama.cpp.
+    backend: str = "llama-cpp"  # "llama-cpp" (the GGUF above, in-process) or "openai" (a server)
+    url: str = ""  # the server's API base, e.g. "http://127.0.0.1:8080/v1"
+    server_model: str = ""  # the model name on the server; "" = the one the server lists first
+    api_key_env: str = ""  # name of the environment variable holding the key; "" = no key
+    fallback: str = "none"  # when the server fails: "none" (apologise) or "local" (the GGUF)
+    allow_insecure_http: bool = False  # plain http to another computer needs this opt-in
+    cache_prompt: bool = True  # ask llama.cpp servers to keep the prompt cache (others ignore it)
+    connect_timeout_s: float = 3.0
+    first_token_timeout_s: float = 20.0
+    token_timeout_s: float = 10.0  # the longest pause between two tokens of a reply
+    offline_reply: str = "Sorry, I lost the connection to my server."
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,14 @@ class UiConfig:
 
 
 @dataclass(frozen=True)
+class SkillsConfig:
+    """Everyday skills answered without the LLM: time, timers, reminders, lists, notes."""
+
+    enabled: bool = True
+    time_zone: str = ""  # IANA name, e.g. "Europe/London"; "" = the system's zone
+
+
+@dataclass(frozen=True)
 class ProfileConfig:
     """One relationship: its own name, persona and voice (empty = the main settings)."""
 
@@ -184,6 +205,7 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     persona: PersonaConfig = field(default_factory=PersonaConfig)
     memory: MemoryConfig = field(default_factory=MemoryConfig)
+    skills: SkillsConfig = field(default_factory=SkillsConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
 

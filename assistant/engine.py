@@ -11,12 +11,13 @@ timer — talk to it only through its inbox (`submit`, `announce`, `set_listenin
 from __future__ import annotations
 
 import queue
-import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,12 +28,17 @@ from assistant.config import Config
 from assistant.endpointing import Resumed, Started
 from assistant.history import History
 from assistant.listener import Listener, Utterance
+from assistant.memory.facts import parse_command
 from assistant.memory.keeper import MemoryKeeper
+from assistant.reply import Chunk, Reply, is_stop, sounds_finished
 from assistant.sentences import SentenceSplitter
 from assistant.stages.llm import ChatModel, Message
 from assistant.stages.stt import Transcriber
 from assistant.stages.tts import Synthesizer
 from assistant.stages.vad import VoiceDetector
+
+if TYPE_CHECKING:
+    from assistant.skills.router import Skills
 
 
 def _ms(seconds: float) -> float:
@@ -57,99 +63,29 @@ class Models:
     tts: Synthesizer
 
 
-@dataclass
-class _Chunk:
-    """One spoken piece of a reply and when its audio plays on the session timeline."""
+class _Worker:
+    """One daemon thread that runs model calls in order.
 
-    text: str
-    start: float | None
-    end: float | None
+    A daemon, unlike a ThreadPoolExecutor's thread, is not waited for at exit: Ctrl+C must end
+    the app even while a model call is under way.
+    """
 
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+        threading.Thread(target=self._serve, name="engine-models", daemon=True).start()
 
-@dataclass
-class _Reply:
-    """A reply being generated or played, and what of it the user has heard."""
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        self._jobs.put((fn, future))
+        return future
 
-    user_text: str
-    announcement: bool = False
-    chunks: list[_Chunk] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    facts: list[str] = field(default_factory=list)
-    command: bool = False
-    failed: bool = False
-    first_audio_at: float | None = None
-    until: float = 0.0  # when its audio ends
-    cut_at: float | None = None  # when the user cut it off
-    cancelled: bool = False  # cut off while still being generated
-    # A reply prepared at a pause in the user's speech (speculation): its audio is held back
-    # until the turn is confirmed over, and it is thrown away if the user goes on.
-    hold: bool = False
-    held: list[tuple[str, list[np.ndarray]]] = field(default_factory=list)
-    utterance_start: float | None = None
-    said: str = ""
-    carried: str = ""  # words carried into this turn from one the user talked over
-    confirmed: bool = False  # the utterance it answers is over (not just paused)
-    speech_end: float | None = None
-    discarded: bool = False
-    turn: ev.Turn | None = None
-
-    @property
-    def text(self) -> str:
-        return " ".join(c.text for c in self.chunks)
-
-    def heard(self, cut_at: float | None) -> str:
-        """The reply as far as it was played before `cut_at` (all of it if None)."""
-        if cut_at is None:
-            return self.text
-        out = []
-        for c in self.chunks:
-            if c.start is None or c.end is None or c.start >= cut_at:
-                break
-            if c.end <= cut_at:
-                out.append(c.text)
-            else:  # cut inside this chunk: keep the share of its words that was played
-                words = c.text.split()
-                share = (cut_at - c.start) / max(c.end - c.start, 1e-6)
-                out.append(" ".join(words[: int(len(words) * share)]))
-        return " ".join(w for w in out if w)
-
-
-_STOP = {
-    "stop",
-    "stop it",
-    "stop talking",
-    "be quiet",
-    "quiet",
-    "shut up",
-    "enough",
-    "hush",
-    "okay stop",
-    "ok stop",
-    "please stop",
-    "stop please",
-    "that's enough",
-}
-
-
-# Words a sentence does not end on: after them the speaker is only pausing.
-_GOES_ON_WORDS = """and but or so because um uh er erm hmm the a an to of with for from like if
-then that this my your our their his her its is are was were be in on at about which who when
-where than as into onto by not also just very really"""
-_GOES_ON = frozenset(_GOES_ON_WORDS.split())
-
-
-def _sounds_finished(said: str) -> bool:
-    """Whether an utterance sounds complete (an end-of-turn cue, besides the silence)."""
-    text = said.strip()
-    words = re.findall(r"[a-z']+", text.lower())
-    if len(words) < 2 or text.endswith(("...", "…", ",", "-")):
-        return False
-    return text[-1] in ".?!" and words[-1] not in _GOES_ON
-
-
-def _is_stop(text: str) -> bool:
-    """Whether the user only told it to stop talking."""
-    return " ".join(re.sub(r"[^a-z' ]", " ", text.lower()).split()) in _STOP
+    def _serve(self) -> None:
+        while True:
+            fn, future = self._jobs.get()
+            try:
+                future.set_result(fn())
+            except BaseException as e:  # handed to the caller, which re-raises it
+                future.set_exception(e)
 
 
 class Engine:
@@ -162,12 +98,14 @@ class Engine:
         speaker: Speaker | None,
         emit: ev.Sink,
         memory: MemoryKeeper | None = None,
+        skills: Skills | None = None,
     ):
         self.config = config
         self.models = models
         self.speaker = speaker
         self.emit = emit
         self.memory = memory
+        self.skills = skills
         self.history = History()
         self.listener = Listener(models.vad, config.vad)
         self._inbox: queue.Queue[tuple[str, object]] = queue.Queue()
@@ -180,13 +118,13 @@ class Engine:
         # cli's barge-in setting); otherwise the engine is half-duplex.
         self.barge_in = False
         self._mic: Microphone | None = None
-        self._generating: _Reply | None = None  # the reply being generated
-        self._playing: _Reply | None = None  # generated, its audio still playing
+        self._generating: Reply | None = None  # the reply being generated
+        self._playing: Reply | None = None  # generated, its audio still playing
         self._cancelled = False
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
-        self._pool: ThreadPoolExecutor | None = None  # runs model calls (see _run_on_worker)
+        self._worker: _Worker | None = None  # runs model calls (see _run_on_worker)
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
 
     # -- control, from any thread -----------------------------------------------------------------
@@ -359,17 +297,22 @@ class Engine:
             stt_s = time.monotonic() - started
         except Exception:  # the confirmed utterance will be transcribed again
             return
-        if not said or _is_stop(said):
+        if not said or is_stop(said):
             return
         self.emit(ev.PartialTranscript(said))
-        r = _Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
+        text = " ".join([self._carry, said])
+        if (self.skills is not None and self.skills.claims(text)) or (
+            self.memory is not None and parse_command(text) is not None
+        ):
+            return  # a command acts (sets a timer, forgets…): only once the turn is confirmed over
+        r = Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
-        if self.config.vad.early_commit and _sounds_finished(said):
+        if self.config.vad.early_commit and sounds_finished(said):
             self._commit(r)  # it sounds finished: speak as soon as the reply is ready
         self._respond(r.user_text, clock, speech_end=pause.end, stt_s=stt_s, prepared=r)
 
-    def _commit(self, r: _Reply) -> None:
+    def _commit(self, r: Reply) -> None:
         """The user's turn is over: report it and play what was prepared and held back."""
         if not r.hold:
             return
@@ -387,12 +330,12 @@ class Engine:
                 at = self.speaker.play(pcm, self.models.tts.sample_rate) if self.speaker else None
                 start = at if start is None else start
             end = self.speaker.busy_until() if self.speaker and start is not None else None
-            r.chunks.append(_Chunk(text, start, end))
+            r.chunks.append(Chunk(text, start, end))
             self._started_audio(r, start)
         if r is self._playing and self.speaker:
             r.until = self.speaker.busy_until()
 
-    def _started_audio(self, r: _Reply, at: float | None) -> None:
+    def _started_audio(self, r: Reply, at: float | None) -> None:
         if r.first_audio_at is None and at is not None:
             r.first_audio_at = at
             self.emit(ev.SpeakingStarted(round(at, 3)))
@@ -454,7 +397,7 @@ class Engine:
         if said is None:
             return
         text, self._carry = " ".join([self._carry, said]).strip(), ""
-        if _is_stop(said):
+        if is_stop(said):
             return  # "stop" silences it (the interruption already did); it needs no answer
         if self.listener.in_speech:
             self._carry = text  # they already go on talking: answer all of it when they finish
@@ -480,13 +423,13 @@ class Engine:
         clock: Clock | None,
         speech_end: float | None = None,
         stt_s: float | None = None,
-        prepared: _Reply | None = None,
+        prepared: Reply | None = None,
     ) -> None:
         """Answer user_text; with a microphone, its audio then plays while the mic is heard."""
         if self._playing is not None:  # typed over a reply: that one was queued to play first
             self._finalize(self._playing, None)
         self._interrupt_requested.clear()  # a stop pressed before this reply is not meant for it
-        r = prepared or _Reply(user_text)
+        r = prepared or Reply(user_text)
         r.speech_end = speech_end
         self._generating, self._cancelled = r, False
         try:
@@ -520,7 +463,7 @@ class Engine:
                 self._carry = " ".join([self._carry, said]).strip()
         self._answer(last, clock)
 
-    def _finalize(self, r: _Reply, cut_at: float | None) -> None:
+    def _finalize(self, r: Reply, cut_at: float | None) -> None:
         """The reply's audio is over (played out or cut at `cut_at`): record what was heard."""
         if self._playing is r:
             self._playing = None
@@ -576,7 +519,7 @@ class Engine:
         while self._deferred and self._playing is None:
             text = self._deferred.pop(0)
             self.emit(ev.Announcement(text))
-            r = _Reply("", announcement=True)
+            r = Reply("", announcement=True)
             try:
                 r.first_audio_at = self._say(text, r.timings)
             except Exception as e:
@@ -603,7 +546,7 @@ class Engine:
         self, user_text: str, speech_end: float | None = None, stt_s: float | None = None
     ) -> ev.Turn:
         """Answer typed text at once (outside run()): speak it, wait, record and return the turn."""
-        r = _Reply(user_text, speech_end=speech_end)
+        r = Reply(user_text, speech_end=speech_end)
         self._generating, self._cancelled = r, False
         try:
             self._generate(r, None, speech_end, stt_s)
@@ -616,7 +559,7 @@ class Engine:
         return r.turn
 
     def _generate(
-        self, r: _Reply, clock: Clock | None, speech_end: float | None, stt_s: float | None
+        self, r: Reply, clock: Clock | None, speech_end: float | None, stt_s: float | None
     ) -> None:
         """Stream the LLM into r, speaking each chunk as it completes; stop when cancelled."""
         user_text = r.user_text
@@ -626,6 +569,8 @@ class Engine:
         if r.utterance_start is None:  # a prepared reply reports its thinking once committed
             self.emit(ev.Thinking(user_text))
         answer = self._memory_command(user_text)
+        if answer is None and self.skills is not None:
+            answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
         r.command = answer is not None
         facts: list[str] = []
         memories: list[str] = []
@@ -656,7 +601,7 @@ class Engine:
             else:
                 at = self._say(chunk, timings, clock)
             end = self.speaker.busy_until() if self.speaker and at is not None else None
-            r.chunks.append(_Chunk(chunk, at, end))
+            r.chunks.append(Chunk(chunk, at, end))
             self._started_audio(r, at)
 
         deltas = iter([answer]) if answer is not None else llm.stream(messages)
@@ -757,9 +702,9 @@ class Engine:
         """
         if self._mic is None or clock is None:
             return fn()
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="engine-models")
-        future = self._pool.submit(fn)
+        if self._worker is None:
+            self._worker = _Worker()
+        future = self._worker.submit(fn)
         while True:
             try:
                 return future.result(timeout=_HEAR_EVERY_S)

@@ -19,9 +19,22 @@ class History:
 
     def __init__(self) -> None:
         self.exchanges: list[Exchange] = []
+        self._start = 0  # the first exchange still shown to the model
 
     def add(self, user: str, assistant: str, interrupted: bool = False) -> None:
         self.exchanges.append(Exchange(user, assistant, interrupted))
 
     def recent(self, n: int) -> list[Exchange]:
-        return self.exchanges[-n:] if n > 0 else []
+        """At most the last n exchanges, for the prompt.
+
+        Old exchanges are dropped in a block (down to the newest half) rather than one per turn:
+        sliding by one would change the prompt right after the system prompt at every turn, and
+        the model would evaluate the whole history again each time instead of reusing its cache.
+        """
+        if n <= 0:
+            return []
+        total = len(self.exchanges)
+        self._start = min(self._start, total)  # forgetting may have shortened the list
+        if total - self._start > n:
+            self._start = total - max(1, n // 2)
+        return self.exchanges[self._start :]

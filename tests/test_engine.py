@@ -404,3 +404,12 @@ def test_speculation_off_answers_after_the_end_silence():
     got, _, _, _ = run(pcm, ["What time is it?"], ["Noon."], config)
     (turn,) = of(got, ev.Turn)
     assert turn.timings_ms["end_of_speech_to_first_audio"] >= 400
+
+
+def test_end_of_turn_cues():
+    from assistant.reply import is_stop, sounds_finished
+
+    assert sounds_finished("What time is it?") and sounds_finished("Turn on the lamp.")
+    assert not sounds_finished("I want to go to the.") and not sounds_finished("So, um...")
+    assert not sounds_finished("Hey.")  # one word: likely more to come
+    assert is_stop("Stop.") and is_stop("OK, stop!") and not is_stop("stop the timer")

@@ -37,9 +37,9 @@ def whisper(default_config):
 
 @pytest.fixture()
 def steady_config(tmp_path):
-    """Greedy sampling, so a failing reply can be reproduced."""
+    """Greedy sampling, so a failing reply can be reproduced; the LLM answers (skills off)."""
     path = tmp_path / "config.toml"
-    path.write_text("[llm]\ntemperature = 0.0\nmax_tokens = 40\n")
+    path.write_text("[llm]\ntemperature = 0.0\nmax_tokens = 40\n[skills]\nenabled = false\n")
     return path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 
-VERSION = 1
+VERSION = 2
 
 _V1 = """
 CREATE TABLE memories (
@@ -46,8 +46,49 @@ CREATE TABLE threads (
 CREATE VIRTUAL TABLE threads_fts USING fts5 (body, tokenize = 'porter unicode61');
 """
 
+# Everyday skills (assistant.skills.store): timers, reminders, lists and notes, per profile.
+# Times are Unix seconds (UTC); a reminder also keeps the IANA zone its wall-clock rule lives in.
+_V2 = """
+CREATE TABLE timers (
+    id        INTEGER PRIMARY KEY,
+    profile   TEXT NOT NULL,
+    name      TEXT NOT NULL DEFAULT '',
+    length_s  REAL NOT NULL,               -- as set (the name "the 10 minute timer")
+    due       REAL,                        -- when it rings; NULL while paused
+    left_s    REAL,                        -- time left while paused
+    created   REAL NOT NULL
+);
+CREATE INDEX timers_by_profile ON timers (profile, due);
+CREATE TABLE reminders (
+    id        INTEGER PRIMARY KEY,
+    profile   TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    due       REAL NOT NULL,               -- the next time it is due
+    zone      TEXT NOT NULL,               -- IANA zone of the wall-clock time or rule
+    rule      TEXT,                        -- recurrence (skills.times.Rule.encode); NULL = once
+    alarm     INTEGER NOT NULL DEFAULT 0,
+    created   REAL NOT NULL
+);
+CREATE INDEX reminders_by_profile ON reminders (profile, due);
+CREATE TABLE list_items (
+    id        INTEGER PRIMARY KEY,
+    profile   TEXT NOT NULL,
+    list      TEXT NOT NULL,
+    item      TEXT NOT NULL,
+    added     REAL NOT NULL
+);
+CREATE INDEX list_items_by_list ON list_items (profile, list, id);
+CREATE TABLE notes (
+    id        INTEGER PRIMARY KEY,
+    profile   TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    created   REAL NOT NULL
+);
+CREATE INDEX notes_by_profile ON notes (profile, id);
+"""
+
 # Migrations from version i to i + 1, applied in order inside one transaction each.
-_MIGRATIONS: dict[int, str] = {0: _V1}
+_MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2}
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -33,12 +33,13 @@ class LlamaChatModel:
         from llama_cpp import Llama
 
         self.config = config
+        threads = config.threads or max(1, (os.cpu_count() or 2) - 1)
         try:
             self._llm = Llama(
                 model_path=str(model_path),
                 n_ctx=config.context_tokens,
-                n_threads=config.threads,
-                n_threads_batch=config.threads,
+                n_threads=threads,
+                n_threads_batch=threads,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as e:

@@ -284,14 +284,27 @@ class App(QObject):
             self.session.submit(text)
 
     def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Ready):
+            llm = getattr(getattr(self.session, "models", None), "llm", None)
+            if getattr(llm, "leaves_computer", False):  # a model server on another computer
+                note = f"Thinking on a model server: {llm.privacy_note}."
+                self.window.conversation.entries.append(Entry("note", note, True, kind="info"))
+                self.window.view.changed(len(self.window.conversation.entries) - 1)
         if self.base.ui.activation == "wake_word":
             if isinstance(event, ev.SpeechStarted):
                 self.wake_timeout.stop()  # someone is talking: no time-out mid-sentence
             elif isinstance(event, ev.Turn):
                 self.set_talking(False)  # one request per wake word
         self._sync_tray()
+        if isinstance(event, ev.Announcement):
+            self._notify(event.text)
         if isinstance(event, ev.Turn) and self.window.tabs.currentWidget() is self.memory:
             self.memory.refresh()
+
+    def _notify(self, text: str) -> None:
+        """A timer or reminder while the window is hidden: spoken, and shown by the tray too."""
+        if self.tray is not None and not self.window.isVisible():
+            self.tray.showMessage(self.config.persona.name, text, self.icon, 10000)
 
     def _sync_tray(self) -> None:
         if self.tray is not None:

@@ -13,14 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant import events as ev
+from assistant.audio import echo
 from assistant.config import Config
 from assistant.errors import AssistantError
 
 
-def _load_models(config: Config) -> Any:
+def _load_models(config: Config, emit: ev.Sink | None = None) -> Any:
     from assistant.loader import load_models
 
-    models, _ = load_models(config)
+    models, _ = load_models(config, emit=emit)
     return models
 
 
@@ -45,6 +46,18 @@ def _keeper(config: Config, profile: str) -> Any:
     return MemoryKeeper(
         MemoryStore(memory_path(config)), profile, config.memory, config.persona.name
     )
+
+
+def _skills(config: Config, profile: str) -> Any:
+    """Timers, reminders, lists and notes of the profile, kept in the memory database."""
+    if not config.skills.enabled:
+        return None
+    from assistant.skills.router import Skills, local_zone
+    from assistant.skills.store import SkillStore
+
+    skills = Skills(SkillStore(memory_path(config)), profile, local_zone(config.skills.time_zone))
+    skills.warm_up()
+    return skills
 
 
 def memory_path(config: Config):
@@ -79,6 +92,7 @@ class Session:
         keeper: Callable[[Config, str], Any] = _keeper,
         models: Any = None,
         wrap_mic: Callable[[Any], Any] | None = None,
+        skills: Callable[[Config, str], Any] | None = None,
     ) -> None:
         self.config = config
         self.profile = profile
@@ -87,6 +101,9 @@ class Session:
         self._open_mic = open_mic
         self._open_speaker = open_speaker
         self._keeper = keeper
+        # The everyday skills come with the real memory (a test that fakes the keeper gets none
+        # unless it asks, so it never writes to the user's data directory).
+        self._skills = skills or (_skills if keeper is _keeper else lambda c, p: None)
         self.models = models  # reused when given (a profile switch keeps the loaded models)
         self._wrap_mic = wrap_mic  # e.g. a wake-word detector watching the same frames
         self.engine: Any = None
@@ -156,13 +173,16 @@ class Session:
     # -- the engine thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        mic = speaker = keeper = None
+        mic = speaker = keeper = skills = None
         try:
             from assistant.engine import Engine
 
             started = time.monotonic()
             if self.models is None:
-                self.models = self._load_models(self.config)
+                if self._load_models is _load_models:  # a model server reports its faults here
+                    self.models = _load_models(self.config, self.emit)
+                else:
+                    self.models = self._load_models(self.config)
             from assistant.audio.ports import WallClock
 
             clock = WallClock()  # one timeline for the microphone and the speaker
@@ -172,9 +192,12 @@ class Session:
                 except AssistantError as e:  # replies are still shown without a speaker
                     self.emit(ev.Error(f"no speaker: {e}"))
             keeper = self._keeper(self.config, self.profile)
-            engine = Engine(self.config, self.models, speaker, self.emit, keeper)
-            engine.barge_in = self.config.audio.barge_in_on()
+            skills = self._skills(self.config, self.profile)
+            engine = Engine(self.config, self.models, speaker, self.emit, keeper, skills)
+            engine.barge_in = echo.barge_in(self.config.audio)
             engine.warm_up()
+            if skills is not None:  # timers and reminders speak up (missed ones: at once)
+                skills.start(engine.announce, lambda e: self.emit(ev.Error(f"reminders: {e}")))
             # The microphone opens last: audio captured during warm-up would only be a backlog.
             if self._open_mic is not None:
                 try:
@@ -205,8 +228,10 @@ class Session:
         except Exception as e:  # the window must say what went wrong, not die silently
             self.emit(ev.Error(f"the assistant stopped: {type(e).__name__}: {e}"))
         finally:
+            if skills is not None:
+                skills.stop()
             store = getattr(keeper, "store", None)
-            for thing in (mic, speaker, store):
+            for thing in (mic, speaker, store, getattr(skills, "store", None)):
                 if thing is not None:
                     with contextlib.suppress(Exception):  # closing must not hide the real error
                         thing.close()

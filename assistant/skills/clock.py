@@ -1,0 +1,100 @@
+"""The time and date: now, here or in another place; what day a date falls on."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from assistant.skills import times
+from assistant.skills.context import Context, Reply
+from assistant.skills.intents import Intent
+from assistant.skills.places import find_zone, place_names
+
+
+def _clock(at: datetime) -> str:
+    return times.clock_words(at.hour, at.minute).replace("noon", "12 noon")
+
+
+def _date(at: datetime) -> str:
+    return f"{at:%A}, {at:%B} {at.day}{times.suffix(at.day)}"
+
+
+def handle(intent: Intent, ctx: Context) -> Reply:
+    """Answer a time or date question."""
+    now = ctx.now()
+    if intent.action == "now":
+        return Reply(f"It's {_clock(now)}.")
+    if intent.action == "date":
+        place = intent.slots.get("place")
+        zone = find_zone(place) if place else None
+        if zone is not None:
+            there = now.astimezone(zone)
+            return Reply(f"In {place.title()} it's {_date(there)}, {there.year}.")
+        return Reply(f"Today is {_date(now)}, {now.year}.")
+    if intent.action == "is_day":
+        asked = intent.slots["day"]
+        if now.strftime("%A").lower() == asked:
+            return Reply(f"Yes, today is {now:%A}.")
+        return Reply(f"No, today is {now:%A}.")
+    if intent.action == "until":
+        parsed = times.parse(intent.text, now, purpose="query")
+        if parsed.when is None or parsed.when.rule:
+            return Reply("Until when?")
+        days = (parsed.when.at.date() - now.date()).days
+        at = parsed.when.at
+        said = f"{at:%A}, {at:%B} {at.day}{times.suffix(at.day)}"
+        if days < 0:
+            return Reply(f"{said} was {-days} days ago.")
+        if days == 0:
+            return Reply("That's today.")
+        if days == 1:
+            return Reply(f"That's tomorrow, {said}.")
+        return Reply(f"It's {days} days away: {said}.")
+    if intent.action == "day_of":
+        parsed = times.parse(intent.text, now)
+        if parsed.when is None or parsed.when.rule:
+            return Reply(f"Today is {_date(now)}.")
+        at = parsed.when.at
+        verb = "is" if at.date() >= now.date() else "was"
+        return Reply(f"{at:%B} {at.day}{times.suffix(at.day)}, {at.year} {verb} a {at:%A}.")
+    if intent.action == "place":
+        zone = find_zone(intent.slots.get("place", ""))
+        if zone is None:
+            return Reply(f"I don't know the time zone of {intent.slots['place'].title()}.")
+        there = now.astimezone(zone)
+        day = "" if there.date() == now.date() else (
+            " tomorrow" if there.date() > now.date() else " yesterday")  # fmt: skip
+        return Reply(f"It's {_clock(there)}{day} in {intent.slots['place'].title()}.")
+    # Time differences and conversions between places.
+    names = re.findall(r"[a-z][a-z .']+", intent.text)
+    zones: list[tuple[str, ZoneInfo]] = []
+    for chunk in re.split(r"\b(?:and|to|from|between|in|vs|versus)\b", intent.text):
+        z = find_zone(chunk)
+        if z and all(z.key != o.key for _, o in zones):
+            zones.append((chunk.strip(), z))
+    if not zones and not names:
+        return Reply("Which places?")
+    if len(zones) == 1:
+        zones.insert(0, ("here", ctx.zone))
+    if len(zones) < 2:
+        return Reply(f"It's {_clock(now)} here. Which place do you mean?")
+    (na, za), (nb, zb) = zones[:2]
+    offset = (now.astimezone(zb).utcoffset() - now.astimezone(za).utcoffset()).total_seconds()
+    hours = abs(offset) / 3600
+    amount = f"{hours:g} hour{'s' if hours != 1 else ''}"
+    b = _place_name(nb, zb)
+    a = _place_name(na, za)
+    if offset == 0:
+        return Reply(f"{b} and {a} are on the same time: {_clock(now.astimezone(za))}.")
+    rel = "ahead of" if offset > 0 else "behind"
+    return Reply(f"{b} is {amount} {rel} {a}; it's {_clock(now.astimezone(zb))} there.")
+
+
+def _place_name(said: str, zone: ZoneInfo) -> str:
+    if said == "here":
+        return "here"
+    for name, key in place_names().items():
+        if key == zone.key and name in said:
+            return name.title() if len(name) > 3 else name.upper()
+    return zone.key.rsplit("/", 1)[1].replace("_", " ")

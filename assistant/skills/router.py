@@ -1,0 +1,213 @@
+"""The skills as the engine sees them: answer a command without the LLM, speak up when due."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from assistant.errors import AssistantError
+from assistant.skills import clock, lists, notes, reminders, timers, times
+from assistant.skills.context import Context, Pending, Reply
+from assistant.skills.intents import Intent, Recogniser, normalise
+from assistant.skills.scheduler import Scheduler
+from assistant.skills.store import SkillStore
+
+_HANDLERS: dict[str, Callable[[Intent, Context], Reply]] = {
+    "time": clock.handle,
+    "timers": timers.handle,
+    "reminders": reminders.handle,
+    "lists": lists.handle,
+    "notes": notes.handle,
+}
+PENDING_S = 120.0  # an unanswered question is forgotten after this long
+_QUESTION = re.compile(
+    r"^(?:what|who|why|how|where|which|do|does|did|is|are|was|were|can|could|would|will|"
+    r"should|tell me|i think|i feel|i'm|let me)\b"
+)
+
+
+def local_zone(name: str = "") -> ZoneInfo:
+    """The named IANA zone, or the system's own ("" = system)."""
+    if not name:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name() or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AssistantError(
+            f"unknown time zone {name!r}; use an IANA name such as Europe/London"
+        ) from None
+
+
+class Skills:
+    """Everyday skills for one profile: time, timers, reminders, lists and notes."""
+
+    def __init__(
+        self,
+        store: SkillStore,
+        profile: str = "default",
+        zone: ZoneInfo | None = None,
+        clock: Callable[[], float] = time.time,
+        recogniser: Recogniser | None = None,
+    ) -> None:
+        self.store = store
+        self.recogniser = recogniser or Recogniser()
+        self._scheduler: Scheduler | None = None
+        self._announce: Callable[[str], None] | None = None
+        self._lock = threading.RLock()
+        self._pending: Pending | None = None
+        self.ctx = Context(store, profile, zone or local_zone(), clock, self._changed)
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load what the first command would otherwise wait for (intent sentences, dateparser)."""
+        self.recogniser.warm_up()
+        times.parse("remind me on 3/18 at noon", self.ctx.now())
+        self.store.next_due(self.ctx.profile)
+
+    def intent(self, text: str) -> Intent | None:
+        """The skill intent of a sentence, or None."""
+        return self.recogniser.recognise(text)
+
+    def claims(self, text: str) -> bool:
+        """Whether answer(text) would be a skill's (a command, or the answer to its question).
+
+        Side-effect free, so a reply prepared while the user may still be speaking can leave
+        commands alone until the turn is over.
+        """
+        t = normalise(text)
+        with self._lock:
+            pending = self._pending
+            if (
+                pending
+                and self.ctx.clock() - pending.asked_at < PENDING_S
+                and not _QUESTION.match(t)
+            ):
+                return True
+        return self.recogniser.recognise(t, normalised=True) is not None
+
+    def answer(self, text: str) -> str | None:
+        """The spoken answer to a command, or None when it is not one (the LLM answers)."""
+        t = normalise(text)
+        with self._lock:
+            intent = self.recogniser.recognise(t, normalised=True)
+            pending, self._pending = self._pending, None
+            # A short answer settles an open question; a new command, or a question of the
+            # user's own ("what's your favourite…?"), replaces it.
+            if (
+                intent is None
+                and pending
+                and self.ctx.clock() - pending.asked_at < PENDING_S
+                and not _QUESTION.match(t)
+            ):
+                reply = pending.resolve(t)
+                if reply is not None:
+                    self._pending = reply.pending
+                    return reply.text
+            if intent is None:
+                return None
+            if (
+                (intent.skill, intent.action) == ("timers", "status")
+                and "timer" not in t
+                and not self.store.timers(self.ctx.profile)
+            ):
+                return None  # "how much time do I have left…" with no timer: not about timers
+            try:
+                reply = _HANDLERS[intent.skill](intent, self.ctx)
+            except AssistantError as e:  # e.g. the database is locked: say so, keep talking
+                return f"Sorry, I couldn't do that: {e}."
+            self._pending = reply.pending
+            return reply.text
+
+    # -- speaking up ---------------------------------------------------------------------------
+
+    def start(self, announce: Callable[[str], None],
+              on_error: Callable[[Exception], None] | None = None) -> None:  # fmt: skip
+        """Speak up from now on: what came due while closed is said at once, the rest on time."""
+        self._announce = announce
+        self._scheduler = Scheduler(
+            lambda: self.store.next_due(self.ctx.profile), self.fire_due, self.ctx.clock, on_error
+        )
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        """Stop speaking up."""
+        if self._scheduler:
+            self._scheduler.stop()
+            self._scheduler = None
+
+    def _changed(self) -> None:
+        if self._scheduler:
+            self._scheduler.poke()
+
+    def fire_due(self, now: float) -> list[str]:
+        """Announce every timer and reminder due at now; step recurring ones to their next time.
+
+        What is due is read first and announced at once; the database is written after, so a
+        slow disk (every write is synced) never delays the announcement. A crash in between
+        can only repeat an announcement at the next start, never lose one.
+        """
+        said: list[str] = []
+        writes: list = []
+        with self._lock:
+            profile = self.ctx.profile
+            late: list[str] = []
+            for t in self.store.timers(profile):
+                if t.due is not None and t.due <= now:
+                    writes.append(lambda t=t: self.store.delete_timer(profile, t.id))
+                    if now - t.due > reminders.LATE_S:
+                        at = datetime.fromtimestamp(t.due, self.ctx.zone)
+                        late.append(
+                            f"{timers.label(t)} ended at {times.clock_words(at.hour, at.minute)}"
+                        )
+                    else:
+                        said.append(timers.finished_text(t))
+            for r in self.store.reminders(profile):
+                if r.due > now:
+                    continue
+                text = reminders.due_text(r, now)
+                (late if reminders.is_late(r, now) else said).append(text)
+                if r.rule:
+                    rz = ZoneInfo(r.zone)
+                    after = datetime.fromtimestamp(max(now, r.due), rz)
+                    nxt = times.Rule.decode(r.rule).next_after(after, rz).timestamp()
+                    writes.append(lambda r=r, nxt=nxt: self.store.move_reminder(profile, r.id, nxt))
+                else:
+                    writes.append(lambda r=r: self.store.delete_reminder(profile, r.id))
+            if late:
+                said.append(reminders.late_text(late))
+            for text in said:
+                if self._announce:
+                    self._announce(text)
+            for write in writes:
+                write()
+        return said
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def pending_lines(self) -> list[str]:
+        """Pending timers and reminders, soonest first: ISO-8601 local time, then the text."""
+        now = self.ctx.clock()
+        rows: list[tuple[float, str]] = []
+        for t in self.store.timers(self.ctx.profile):
+            left = t.remaining(now)
+            state = f"{timers.label(t)}" + (f", paused with {round(left)} s left"
+                                            if t.due is None else "")  # fmt: skip
+            rows.append((now + left if t.due is None else t.due, f"timer: {state}"))
+        for r in self.store.reminders(self.ctx.profile):
+            rule = f" ({times.Rule.decode(r.rule).describe()})" if r.rule else ""
+            kind = "alarm" if r.alarm else "reminder"
+            text = "" if r.alarm and r.text == "alarm" else f": {r.text}"
+            rows.append((r.due, f"{kind}{text}{rule}"))
+        rows.sort(key=lambda row: row[0])
+        zone = self.ctx.zone
+        return [
+            f"{datetime.fromtimestamp(due, zone).isoformat(timespec='seconds')}  {text}"
+            for due, text in rows
+        ]

@@ -1,0 +1,216 @@
+"""Timers, reminders, lists and notes in the user's memory database, one profile at a time.
+
+The tables come from assistant.memory.schema (version 2), so they live with the rest of the user's
+data and survive restarts. Times are stored as Unix seconds (UTC); a reminder keeps the IANA zone
+of its wall-clock time so a recurring one is stepped in local time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import AssistantError
+from assistant.memory.schema import connect
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A countdown: running (due set) or paused (left_s set)."""
+
+    id: int
+    name: str
+    length_s: float
+    due: float | None
+    left_s: float | None
+
+    def remaining(self, now: float) -> float:
+        """Seconds left at now (never negative)."""
+        if self.due is None:
+            return max(0.0, self.left_s or 0.0)
+        return max(0.0, self.due - now)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Something to say at a time, once or by a rule."""
+
+    id: int
+    text: str
+    due: float
+    zone: str
+    rule: str | None
+    alarm: bool
+
+
+class SkillStore:
+    """The skills' tables in one SQLite file; thread-safe (the scheduler and engine share it)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = connect(self.path)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args)
+            except sqlite3.Error as e:
+                raise AssistantError(f"the skills tables in {self.path} failed: {e}") from None
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._run(sql, args).fetchall()
+
+    # -- timers --------------------------------------------------------------------------------
+
+    def add_timer(self, profile: str, name: str, length_s: float, now: float) -> Timer:
+        """Start a timer of length_s seconds."""
+        cur = self._run(
+            "INSERT INTO timers (profile, name, length_s, due, left_s, created) "
+            "VALUES (?, ?, ?, ?, NULL, ?)",
+            (profile, name, length_s, now + length_s, now),
+        )
+        return Timer(int(cur.lastrowid or 0), name, length_s, now + length_s, None)
+
+    def timers(self, profile: str) -> list[Timer]:
+        """The profile's timers, soonest first (paused ones last)."""
+        rows = self._rows(
+            "SELECT id, name, length_s, due, left_s FROM timers WHERE profile = ? "
+            "ORDER BY due IS NULL, due, id",
+            (profile,),
+        )
+        return [Timer(*r) for r in rows]
+
+    def set_timer(self, profile: str, tid: int, due: float | None, left_s: float | None) -> None:
+        """Set a timer running (due) or paused (left_s)."""
+        self._run(
+            "UPDATE timers SET due = ?, left_s = ? WHERE id = ? AND profile = ?",
+            (due, left_s, tid, profile),
+        )
+
+    def delete_timer(self, profile: str, tid: int) -> None:
+        """Remove a timer."""
+        self._run("DELETE FROM timers WHERE id = ? AND profile = ?", (tid, profile))
+
+    # -- reminders -----------------------------------------------------------------------------
+
+    def add_reminder(self, profile: str, text: str, due: float, zone: str, rule: str | None,
+                     alarm: bool, now: float) -> Reminder:  # fmt: skip
+        """Keep a reminder."""
+        cur = self._run(
+            "INSERT INTO reminders (profile, text, due, zone, rule, alarm, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (profile, text, due, zone, rule, int(alarm), now),
+        )
+        return Reminder(int(cur.lastrowid or 0), text, due, zone, rule, alarm)
+
+    def reminders(self, profile: str) -> list[Reminder]:
+        """The profile's reminders, soonest first."""
+        rows = self._rows(
+            "SELECT id, text, due, zone, rule, alarm FROM reminders WHERE profile = ? "
+            "ORDER BY due, id",
+            (profile,),
+        )
+        return [Reminder(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+    def move_reminder(self, profile: str, rid: int, due: float) -> None:
+        """Set a recurring reminder's next due time."""
+        self._run("UPDATE reminders SET due = ? WHERE id = ? AND profile = ?", (due, rid, profile))
+
+    def delete_reminder(self, profile: str, rid: int) -> None:
+        """Remove a reminder."""
+        self._run("DELETE FROM reminders WHERE id = ? AND profile = ?", (rid, profile))
+
+    def next_due(self, profile: str) -> float | None:
+        """The soonest due time of the profile's running timers and reminders."""
+        row = self._rows(
+            "SELECT min(d) FROM (SELECT min(due) AS d FROM timers WHERE profile = ? AND due IS "
+            "NOT NULL UNION ALL SELECT min(due) FROM reminders WHERE profile = ?)",
+            (profile, profile),
+        )
+        return row[0][0] if row and row[0][0] is not None else None
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def add_item(self, profile: str, name: str, item: str, now: float) -> bool:
+        """Add item to a list; False if it is already there."""
+        if self.find_item(profile, name, item) is not None:
+            return False
+        self._run(
+            "INSERT INTO list_items (profile, list, item, added) VALUES (?, ?, ?, ?)",
+            (profile, name, item, now),
+        )
+        return True
+
+    def items(self, profile: str, name: str) -> list[tuple[int, str]]:
+        """A list's items in the order they were added."""
+        return [
+            (r[0], r[1])
+            for r in self._rows(
+                "SELECT id, item FROM list_items WHERE profile = ? AND list = ? ORDER BY id",
+                (profile, name),
+            )
+        ]
+
+    def find_item(self, profile: str, name: str, item: str) -> int | None:
+        """The id of an item on a list (same words, ignoring case and a plural s), or None."""
+        want = _key(item)
+        for iid, text in self.items(profile, name):
+            if _key(text) == want:
+                return iid
+        return None
+
+    def delete_item(self, profile: str, iid: int) -> None:
+        """Remove one list item."""
+        self._run("DELETE FROM list_items WHERE id = ? AND profile = ?", (iid, profile))
+
+    def clear_list(self, profile: str, name: str) -> int:
+        """Empty a list; return how many items it had."""
+        return self._run(
+            "DELETE FROM list_items WHERE profile = ? AND list = ?", (profile, name)
+        ).rowcount
+
+    def lists(self, profile: str) -> list[tuple[str, int]]:
+        """The profile's non-empty lists and their sizes."""
+        return [
+            (r[0], r[1])
+            for r in self._rows(
+                "SELECT list, count(*) FROM list_items WHERE profile = ? GROUP BY list "
+                "ORDER BY min(id)",
+                (profile,),
+            )
+        ]
+
+    # -- notes ---------------------------------------------------------------------------------
+
+    def add_note(self, profile: str, text: str, now: float) -> None:
+        """Keep a note."""
+        self._run(
+            "INSERT INTO notes (profile, text, created) VALUES (?, ?, ?)", (profile, text, now)
+        )
+
+    def notes(self, profile: str) -> list[tuple[float, str]]:
+        """The profile's notes, oldest first, with when they were taken."""
+        return [
+            (r[0], r[1])
+            for r in self._rows(
+                "SELECT created, text FROM notes WHERE profile = ? ORDER BY id", (profile,)
+            )
+        ]
+
+    def clear_notes(self, profile: str) -> int:
+        """Delete the profile's notes; return how many there were."""
+        return self._run("DELETE FROM notes WHERE profile = ?", (profile,)).rowcount
+
+
+def _key(item: str) -> str:
+    words = [w.removesuffix("es") if w.endswith("oes") else w.rstrip("s") for w in item.split()]
+    return " ".join(words).lower()

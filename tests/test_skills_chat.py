@@ -1,0 +1,141 @@
+"""The skills through the real command line: `assistant chat` with the default models, a real
+timer firing and announced while stdin stays open, a reminder that came due while the app was
+closed, and `assistant reminders` per profile."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+import time
+
+from tests.conftest import ASSISTANT, run_env
+
+STARTUP_S = 120.0  # loading the models on a busy 2-core machine
+
+
+class Chat:
+    """A running `assistant chat --quiet` whose output lines can be awaited."""
+
+    def __init__(self, home, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [*ASSISTANT, "chat", "--quiet", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=run_env(home),
+        )
+        self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout
+        for line in self.proc.stdout:
+            self.lines.put((time.monotonic(), line.rstrip("\n")))
+
+    def say(self, text: str) -> None:
+        assert self.proc.stdin
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, wanted: str, timeout: float) -> float:
+        """Wait for an output line containing `wanted`; return when it was printed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {wanted!r} in {self.seen}; stderr: {self._stderr()}"
+            try:
+                at, line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if wanted in line:
+                return at
+
+    def close(self) -> str:
+        assert self.proc.stdin
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        return self._stderr()
+
+    def _stderr(self) -> str:
+        if self.proc.poll() is None:
+            return "(still running)"
+        assert self.proc.stderr
+        return self.proc.stderr.read()
+
+
+def reminders(home, *args: str) -> list[str]:
+    result = subprocess.run(
+        [*ASSISTANT, "reminders", *args], capture_output=True, text=True, env=run_env(home),
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_a_timer_fires_and_is_announced_while_chat_runs(isolated_home, default_config):
+    chat = Chat(isolated_home)
+    try:
+        chat.say("set a tea timer for 3 seconds")
+        set_at = chat.expect("Sam: Tea timer set for 3 seconds.", STARTUP_S)
+        chat.say("what time is it")
+        chat.expect("Sam: It's ", 30)
+        # Nothing else is typed: the assistant speaks up on its own.
+        rang_at = chat.expect("Sam: Your tea timer is done.", 30)
+        assert 2.5 < rang_at - set_at < 4.5, rang_at - set_at
+        chat.say("add oat milk to my shopping list")
+        chat.expect("Sam: Added oat milk to your shopping list.", 30)
+    finally:
+        stderr = chat.close()
+    assert chat.proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+
+def test_due_while_closed_is_announced_at_next_start_and_profiles_are_apart(
+    isolated_home, default_config
+):
+    chat = Chat(isolated_home, "--profile", "work")
+    try:
+        chat.say("remind me in 5 seconds to stretch")
+        chat.expect("Sam: OK. I'll remind you to stretch in 5 seconds.", STARTUP_S)
+        chat.say("remind me every weekday at 8 am to check the mail")
+        chat.expect("every weekday at 8 am", 30)
+    finally:
+        chat.close()  # the app closes before the reminder is due
+    listed = reminders(isolated_home, "--profile", "work")
+    assert len(listed) == 2
+    assert listed[0].endswith("reminder: stretch") and listed[0][:4].isdigit()
+    assert listed[1].endswith("reminder: check the mail (every weekday at 8 am)")
+    assert "T08:00:00" in listed[1]
+    assert reminders(isolated_home) == []  # the default profile has none
+    time.sleep(6)
+    chat = Chat(isolated_home, "--profile", "work")
+    try:
+        chat.expect("Sam: Reminder: stretch.", STARTUP_S)  # said at start, unasked
+    finally:
+        chat.close()
+    assert [line.split("  ", 1)[1] for line in reminders(isolated_home, "--profile", "work")] == [
+        "reminder: check the mail (every weekday at 8 am)"
+    ]
+
+
+def test_reminders_command_on_a_fresh_data_dir_prints_nothing(isolated_home):
+    assert reminders(isolated_home) == []
+    assert not (isolated_home / "data" / "assistant" / "memory.sqlite3").exists()
+
+
+def test_an_unknown_time_zone_is_one_clear_line(isolated_home, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[skills]\ntime_zone = "Mars/Olympus_Mons"\n')
+    result = subprocess.run(
+        [*ASSISTANT, "reminders", "--config", str(config)], capture_output=True, text=True,
+        env=run_env(isolated_home), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "assistant: error: unknown time zone 'Mars/Olympus_Mons'; use an IANA name such as "
+        "Europe/London"
+    ]
