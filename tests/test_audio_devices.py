@@ -195,9 +195,10 @@ def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None
 
 @pytest.fixture()
 def steady_config(tmp_path: Path) -> Path:
-    """Greedy, short replies: reproducible, and the whole reply plays in a few seconds."""
+    """Greedy, short replies from the LLM (skills off: the clock would answer "what time is it",
+    and a clock time read back by Whisper is a poor check): reproducible, and a few seconds long."""
     path = tmp_path / "config.toml"
-    path.write_text("[llm]\ntemperature = 0.0\nmax_tokens = 48\n")
+    path.write_text("[llm]\ntemperature = 0.0\nmax_tokens = 48\n[skills]\nenabled = false\n")
     return path
 
 
