@@ -183,6 +183,24 @@ def _with_llm_server(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
+def _exit_soon(code: int = 0, grace_s: float = 5.0) -> None:
+    """After Ctrl+C: end the process within grace_s even if something hangs on the way out.
+
+    The clean shutdown (closing audio streams, the sound library's own exit) normally takes
+    milliseconds, but an audio stream that never closes must not keep a stopped assistant alive.
+    """
+
+    def bail() -> None:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+    timer = threading.Timer(grace_s, bail)
+    timer.daemon = True
+    timer.start()
+
+
 def _status(message: str) -> None:
     """A progress note for a person at a terminal (kept out of pipes and logs)."""
     if sys.stderr.isatty():
@@ -310,7 +328,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
             try:
                 engine.run(mic)
             except KeyboardInterrupt:
-                pass
+                _exit_soon()
             finally:
                 if skills:
                     skills.stop()
@@ -356,6 +374,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             while worker.is_alive():
                 worker.join(0.2)  # a timed join keeps Ctrl+C working
         except KeyboardInterrupt:
+            _exit_soon()
             engine.stop()
             worker.join(5)
         finally:
@@ -613,4 +632,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"assistant: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
+        _exit_soon(130)
         return 130
