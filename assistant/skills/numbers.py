@@ -6,6 +6,8 @@ form. Ordinals become "21st" style; "second" stays a word unless it is clearly a
 
 from __future__ import annotations
 
+from assistant.memory.recall import MONTHS
+
 _UNITS = {
     w: i
     for i, w in enumerate(
@@ -68,32 +70,10 @@ _ORDINAL_UNITS = {
     )
 }
 _ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30}
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-]
+_MONTHS = (
+    *MONTHS,
+    *["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"],
+)
 
 
 def suffix(n: int) -> str:

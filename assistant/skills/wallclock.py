@@ -7,24 +7,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from assistant.memory.recall import MONTHS  # one list of month names for the whole app
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_WORDS = "|".join(WEEKDAYS)
 DAY_INDEX = {d: i for i, d in enumerate(WEEKDAYS)} | {d[:3]: i for i, d in enumerate(WEEKDAYS)}
 DAY_INDEX |= {"tues": 1, "thur": 3, "thurs": 3, "weds": 2}
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 MONTH_INDEX = {m: i + 1 for i, m in enumerate(MONTHS)}
 MONTH_INDEX |= {m[:3]: i + 1 for i, m in enumerate(MONTHS)}
 MONTH_INDEX["sept"] = 9
