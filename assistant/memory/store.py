@@ -31,7 +31,7 @@ import numpy as np
 from assistant.errors import AssistantError
 from assistant.memory import recall, schema
 from assistant.memory.keywords import KeywordIndex
-from assistant.memory.vectors import VectorIndex
+from assistant.memory.vectors import Nearest, VectorIndex
 from assistant.stages.embedder import Embedder
 
 _PROFILE = re.compile(r"^[\w][\w .-]{0,63}$")
@@ -528,9 +528,10 @@ class MemoryStore:
                 words = self._searchable(profile, recall.keywords(query, drop=speakers))
                 keywords = recall.or_query(words)
                 bm25 = self._keyword_scores(profile, words) if words else {}
+                threads = self._thread_scores(profile, keywords) if keywords else {}
             finally:
-                sims = job.result()
-            cosine = index.top(sims, recall.CANDIDATES, also=bm25)
+                near = job.result()
+            cosine = index.top(near, recall.CANDIDATES, also=bm25)
             scores = recall.fuse(bm25, cosine)
             for n in [n for n in scores if n not in bm25 and cosine.get(n, 0.0) < min_similarity]:
                 del scores[n]
@@ -546,7 +547,6 @@ class MemoryStore:
                     [profile, *scores],
                 )
             }
-            threads = self._thread_scores(profile, keywords) if keywords else {}
             named = recall.named_speaker(query, speakers)
             window = recall.time_window(query, now)
             span = (window[0].timestamp(), window[1].timestamp()) if window else None
@@ -577,8 +577,8 @@ class MemoryStore:
             }
             return [_scored(found[ns[n]], scores[n]) for n in best]
 
-    def _similarities(self, index: VectorIndex, query: str) -> np.ndarray:
-        return index.similarities(self.embedder.embed([query])[0])
+    def _similarities(self, index: VectorIndex, query: str) -> Nearest:
+        return index.nearest(self.embedder.embed([query])[0])
 
     def _worker(self) -> ThreadPoolExecutor:
         if self._pool is None:
