@@ -28,7 +28,7 @@ def test_small_index_is_exact() -> None:
     m = embeddings(500)
     keys = list(range(1000, 1500))
     index = VectorIndex(DIM)
-    index.load(keys, [r.tobytes() for r in m])
+    index.load(zip(keys, [r.tobytes() for r in m], strict=True))
     for q in embeddings(5, seed=1):
         got = index.search(q, 10)
         assert sorted(got, key=got.__getitem__, reverse=True) == exact_top(m, keys, q, 10)
@@ -41,7 +41,7 @@ def large(monkeypatch: pytest.MonkeyPatch) -> tuple[VectorIndex, np.ndarray, lis
     m = embeddings(6_000)
     keys = list(range(6_000))
     index = VectorIndex(DIM)
-    index.load(keys, [r.tobytes() for r in m])
+    index.load(zip(keys, [r.tobytes() for r in m], strict=True))
     return index, m, keys
 
 

@@ -99,35 +99,52 @@ class KeywordIndex:
 
     # -- building ------------------------------------------------------------------------------
 
-    def load(self, rows: Iterable[tuple[int, str, str, str]]) -> None:
+    def load(self, rows: Iterable[tuple[int, str, str, str]], batch: int = 5_000) -> None:
         """Index rows of (key, thread, line, date words), each thread's rows in spoken order.
 
-        The bulk path for opening a profile (~1 s per 100k memories): all texts are split by
-        one regex pass, words are numbered in C loops, stems are taken once per distinct word
-        and the postings are sorted once.
+        The bulk path for opening a profile (about a second per 100k memories): each batch of
+        texts is split by one regex pass, words are numbered in C loops, stems are taken once
+        per distinct word, and the postings are sorted once at the end. Batches keep the
+        transient word lists small.
         """
-        fields: tuple[list[str], list[str]] = ([], [])
+        number: dict[str, int] = {"\x00": 0}  # word -> word number; 0 marks a text break
+        term_of: list[int] = [-1]  # word number -> term number
+        texts: tuple[list[str], list[str]] = ([], [])
         first = self._rows
         for key, thread, line, date in rows:
             if key not in self._pos:
                 self._append_row(key, thread)
-                fields[0].append(line)
-                fields[1].append(date)
-        if self._rows == first:
-            return
-        for postings, lengths, texts in ((self._line, self._len_line, fields[0]),
-                                         (self._date, self._len_date, fields[1])):  # fmt: skip
-            found = words("\x00".join(t.replace("\x00", " ") for t in texts), keep="\x00")
-            number = {w: i for i, w in enumerate(dict.fromkeys(found))}
+                texts[0].append(line)
+                texts[1].append(date)
+                if len(texts[0]) == batch:
+                    self._load_batch(texts, number, term_of)
+        self._load_batch(texts, number, term_of)
+        if self._rows > first:
+            self._line.merge()
+            self._date.merge()
+            self._context = None
+
+    def _load_batch(
+        self, texts: tuple[list[str], list[str]], number: dict[str, int], term_of: list[int]
+    ) -> None:
+        """Index the texts of the last len(texts[0]) rows, then empty the lists."""
+        first = self._rows - len(texts[0])
+        for postings, lengths, field in ((self._line, self._len_line, texts[0]),
+                                         (self._date, self._len_date, texts[1])):  # fmt: skip
+            if not field:
+                continue
+            found = words("\x00".join(t.replace("\x00", " ") for t in field), keep="\x00")
+            for w in dict.fromkeys(found):
+                if w not in number:
+                    number[w] = len(term_of)
+                    term_of.append(self._term(stem(w)))
             ids = np.fromiter(map(number.__getitem__, found), np.int64, len(found))
-            term_of = np.array([self._term(stem(w)) if w != "\x00" else -1 for w in number])
-            breaks = ids == number.get("\x00", -1)
+            breaks = ids == 0
             # Row of each word: how many text breaks came before it.
             row = first + np.cumsum(breaks)[~breaks]
-            lengths[first : self._rows] = np.bincount(row - first, minlength=len(texts))
-            postings.extend(term_of[ids[~breaks]], row)
-            postings.merge()
-        self._context = None
+            lengths[first : self._rows] = np.bincount(row - first, minlength=len(field))
+            postings.extend(np.array(term_of, np.int64)[ids[~breaks]], row)
+            field.clear()
 
     def add(self, key: int, thread: str, line: str, date: str) -> None:
         """Index a memory at the end of its thread (a key already there is replaced)."""

@@ -157,10 +157,9 @@ class MemoryStore:
         index = self._indexes.get(profile)
         if index is None:
             index = VectorIndex(getattr(self.embedder, "dim", 384))
-            rows = self._db.execute(
-                "SELECT n, vec FROM memories WHERE profile = ? AND vec IS NOT NULL", (profile,)
-            ).fetchall()
-            index.load([r[0] for r in rows], [r[1] for r in rows])
+            where = "FROM memories WHERE profile = ? AND vec IS NOT NULL"
+            (count,) = self._db.execute(f"SELECT count(*) {where}", (profile,)).fetchone()
+            index.load(self._db.execute(f"SELECT n, vec {where}", (profile,)), count)
             self._indexes[profile] = index
             # The keyword index is built from the text each time (a second per 100k memories)
             # rather than stored: SQLite stays the one copy of the user's words.

@@ -40,16 +40,35 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self._pos)
 
-    def load(self, keys: list[int], blobs: list[bytes]) -> None:
-        self._keys = np.array(keys, np.int64)
-        self._matrix = (
-            np.frombuffer(b"".join(blobs), np.float32).reshape(len(keys), self.dim).copy()
-        )
-        self._used = len(keys)
-        self._pos = {int(k): i for i, k in enumerate(keys)}
+    def load(self, rows: Iterable[tuple[int, bytes]], count: int | None = None) -> None:
+        """Replace the contents with (key, float32 vector bytes) rows (`count`: how many).
+
+        Blobs are copied straight into the matrix, so opening a big profile holds no second
+        copy of every vector.
+        """
+        rows = iter(rows)
+        if count is None:
+            listed = list(rows)
+            rows, count = iter(listed), len(listed)
+        keys = np.zeros(count, np.int64)
+        self._matrix = np.zeros((count, self.dim), np.float32)
+        used, extra = 0, []
+        for key, blob in rows:
+            if used < count:
+                keys[used] = key
+                self._matrix[used] = np.frombuffer(blob, np.float32)
+                used += 1
+            else:  # rows added since they were counted
+                extra.append((key, np.frombuffer(blob, np.float32)))
+        self._keys = keys[:used]
+        self._matrix = self._matrix[:used]
+        self._used = used
+        self._pos = {int(k): i for i, k in enumerate(self._keys)}
         self._dead = 0
         self._basis = None
         self._project()
+        for key, vec in extra:
+            self.upsert(key, vec)
 
     def upsert(self, key: int, vec: np.ndarray) -> None:
         row = self._pos.get(key)
