@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 
 from assistant.config import MemoryConfig
 from assistant.memory.facts import extract, parse_command
@@ -47,6 +48,17 @@ def second_person(note: str) -> str:
     note = _SUBJECT.sub(repl, note, count=1)
     note = re.sub(r"\btheir\b", "your", note)
     return re.sub(r"\bthey\b", "you", note)
+
+
+def forget_skills_data(path: Path, profile: str) -> int:
+    """Erase the profile's lists, notes, reminders and timers kept in the same database file."""
+    from assistant.skills.store import SkillStore  # the skills build on memory, not the reverse
+
+    skills = SkillStore(path)
+    try:
+        return skills.forget_profile(profile)
+    finally:
+        skills.close()
 
 
 def _when(m: Memory) -> str:
@@ -120,6 +132,7 @@ class MemoryKeeper:
         topic = cmd.topic.strip()
         if topic in ("everything", "all", "me", "about me"):
             self.store.forget_many([m.id for m in self.store.list(self.profile)], self.profile)
+            forget_skills_data(self.store.path, self.profile)
             return "Done. I've forgotten everything you told me.", ["*"]
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
         forgotten = self.store.forget_about(topic, self.profile)
