@@ -62,7 +62,7 @@ def test_cleared_notes_and_items_leave_the_file(tmp_path):
     store.add_reminder("ray", "see the dugong", NOW + 60, "UTC", None, False, NOW)
     assert b"quagga" in _on_disk(path)
     assert store.clear_notes("ray") == 1
-    (iid, _), = store.items("ray", "shopping")
+    ((iid, _),) = store.items("ray", "shopping")
     store.delete_item("ray", iid)
     store.delete_reminder("ray", store.reminders("ray")[0].id)
     raw = _on_disk(path)
@@ -93,7 +93,8 @@ def test_export_then_import_restores_every_kind_once(tmp_path):
     assert target.import_(rows, "copy") == 6
     assert target.import_(rows, "copy") == 0  # importing twice is harmless
     assert _everything(target, "copy") == _everything(source, "ray")[:3] + [
-        ["zebracorn milks"], _everything(source, "ray")[4]
+        ["zebracorn milks"],
+        _everything(source, "ray")[4],
     ]
     assert [t.left_s for t in target.timers("copy")] == [None, 42.0]
     assert target.reminders("copy")[0].rule == "weekly 0,1,2,3,4 08:00"
