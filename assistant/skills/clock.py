@@ -52,12 +52,12 @@ def handle(intent: Intent, ctx: Context) -> Reply:
             return Reply(f"That's tomorrow, {said}.")
         return Reply(f"It's {days} days away: {said}.")
     if intent.action == "day_of":
-        parsed = times.parse(intent.text, now)
-        if parsed.when is None or parsed.when.rule:
+        parsed = times.parse(intent.text, now, purpose="query")
+        day = parsed.when.at.date() if parsed.when and not parsed.when.rule else parsed.day
+        if day is None:
             return Reply(f"Today is {_date(now)}.")
-        at = parsed.when.at
-        verb = "is" if at.date() >= now.date() else "was"
-        return Reply(f"{at:%B} {at.day}{times.suffix(at.day)}, {at.year} {verb} a {at:%A}.")
+        verb = "is" if day >= now.date() else "was"
+        return Reply(f"{day:%B} {day.day}{times.suffix(day.day)}, {day.year} {verb} a {day:%A}.")
     if intent.action == "place":
         zone = find_zone(intent.slots.get("place", ""))
         if zone is None:

@@ -48,6 +48,16 @@ _LEAD = re.compile(
 )
 
 
+# Forms speech-to-text writes (or people type) for words the patterns expect.
+_SPOKEN_FORMS = {
+    "to do's": "to dos", "todo's": "todos", "to-do's": "to dos",
+    "tonights": "tonight's", "todays": "today's", "tomorrows": "tomorrow's",
+    "g m t": "gmt", "gtm": "gmt", "u t c": "utc", "e s t": "est", "p s t": "pst",
+    "anyones": "anyone's", "any ones": "anyone's",
+}  # fmt: skip
+_SPOKEN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in _SPOKEN_FORMS) + r")\b")
+
+
 def normalise(text: str) -> str:
     """Lower case, plain apostrophes, no punctuation but in numbers, wake words off, digits."""
     t = text.lower().replace("’", "'").replace("‘", "'")
@@ -56,6 +66,8 @@ def normalise(text: str) -> str:
     t = re.sub(r"[^\w\s':.,/-]|(?<!\d)[.:/](?!\d)|(?<=\d)[.,](?!\d)", " ", t)
     t = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", t)
     t = " ".join(t.replace("-", " ").split())
+    t = _SPOKEN.sub(lambda m: _SPOKEN_FORMS[m.group(0)], t)
+    t = re.sub(r"\bremainder(s?)\b(?! of)", r"reminder\1", t)  # a mishearing (not "the remainder of")
     t = _LEAD.sub("", t)
     t = re.sub(r"\b(?:please|for me)\b", " ", t)
     return " ".join(words_to_digits(t).split())
@@ -122,7 +134,8 @@ _REMIND = re.compile(
     r"add (?:a )?reminder|create (?:a )?reminder|make (?:a )?reminder|"
     r"reminder (?:to|for|about|at)|don't let me forget|make sure i (?:don't forget|remember)|"
     r"(?:can you |could you )?remember to remind|(?:alert|notify|ping|nudge) me|"
-    r"let me know (?:when|at|in|before|about)|^remind$)\b"
+    r"let me know (?:when|at|in|before|about)|tell me when (?:it is|it's|it gets|it turns)|"
+    r"(?:be|get|being) (?:notified|reminded|alerted)|^remind$)\b"
 )
 _ALARM_SET = re.compile(
     r"\b(?:(?:set|make|create|add|put|start|turn on|schedule|activate|need|want)(?: me)? "
@@ -135,25 +148,39 @@ _ALARM_CANCEL = re.compile(
 )
 _ALARM_QUERY = re.compile(
     r"\balarms?\b.*\b(?:set|on|going off|go off|scheduled|settings?|for)\b|"
-    r"\b(?:what|which|when|list|show|check|tell|any|do i have|is there|are there|how many)\b"
-    r".*\balarms?\b|^alarms?$|\balarm settings\b"
+    r"\b(?:what|which|when|list|show|check|tell|any|do i have|is there|are there|how many|"
+    r"review|view|see|display|read)\b.*\balarms?\b|^alarms?$|\balarm settings\b"
 )
 _REMINDER_CANCEL = re.compile(
     r"\b(?:cancel|delete|remove|clear|erase|drop|get rid of|forget|turn off|stop|scratch|"
     r"call off|undo|wipe)\b.*\b(?:reminders?|calendar|events?|meetings?|appointments?|"
     r"schedule|plans?|activity|activities|dates)\b|"
     r"^(?:delete|remove|cancel|clear) (?:it|that|this)$|"
+    r"^(?:cancel|delete|remove|clear|call off|scrap|drop)\b.*\b(?:scheduled|planned|booked)\b|"
     r"\b(?:make sure there (?:is|are) no|free up|clear (?:my|the) (?:day|morning|afternoon|"
     r"evening|schedule))\b"
 )
 _CALENDAR_WORDS = (
     r"(?:reminders?|reminded|calendar|schedule|scheduled|agenda|appointments?|meetings?|events?|"
-    r"plans?|planned|diary|engagements?|tasks?|deadlines?)"
+    r"plans?|planned|booked|diary|engagements?|tasks?|deadlines?)"
 )
 # Words that make a calendar entry only with a verb and a time ("add lunch with Ann at noon").
 _OCCASIONS = (
     r"(?:birthday|anniversary|holiday|concert|party|lunch|dinner|breakfast|brunch|conference|"
-    r"call|practice|class|game|date|function|festival|wedding|trip|flight|interview|visit)"
+    r"call|practice|class|game|date|function|festival|wedding|trip|flight|interview|visit|"
+    r"haircut|shower|match|gala|ceremony|recital|reunion|picnic|barbecue|checkup|check up|"
+    r"rehearsal|graduation|funeral|dentist|presentation|marriage|exhibition|parade|"
+    r"concerts|parties|games|matches)"
+)
+# "cancel dinner tonight", "clear haircut today", "delete the breakfast at Ann's".
+_OCCASION_CANCEL = re.compile(
+    rf"^(?:cancel|delete|remove|clear|call off|scrap)\b.*\b(?:{_OCCASIONS}|{_CALENDAR_WORDS})\b"
+)
+# A question about an occasion: "is Jessica's birthday on April 12th", "what time does the
+# concert begin", "where is Mary's party being held".
+_OCCASION_QUERY = re.compile(
+    rf"^(?:is|are|was|when|where|what time|at what time|how long|which|what(?:'s| is| are)? "
+    rf"(?:the )?(?:upcoming|next))\b.*\b{_OCCASIONS}\b"
 )
 _REMINDER_QUERY = re.compile(
     rf"\b(?:what(?:'s| is| are| do i have)?|when(?:'s| is| are)?|do i have|have i|is there|"
@@ -168,12 +195,13 @@ _REMINDER_QUERY = re.compile(
     rf"\b|\b(?:coming up|upcoming|pending)\b.*\b(?:week|today|tomorrow|tasks?|things)\b|"
     rf"\bwhat (?:do i have|is) (?:coming up|next)\b|"
     rf"\b(?:when|what time) is my (?:next )?{_OCCASIONS}\b|\bwhat(?:'s| is) for (?:today|"
-    rf"tomorrow)\b|\bwhat i have to do\b|\b(?:need|have) to do "
+    rf"tomorrow)\b|\bwhat (?:do )?i (?:have|need|got) to do\b|\b(?:need|have) to do "
     rf"(?:anything|something)\b|\b(?:do i have|is there|when is|where is) (?:a |an |the |my )?"
     rf"(?:\w+ )?{_OCCASIONS}\b|\b(?:what does|how does|what's|what is) my (?:day|week|morning|"
     rf"afternoon|evening|weekend) look(?:ing)?(?: like)?\b|\bam i (?:busy|free|booked|available)\b|"
     rf"\bdo i have (?:plans|anything on|something on)\b|\bwhat(?:'s| is) happening (?:today|"
-    rf"tomorrow|tonight|this|on|next)\b|\bwhat(?:'s| is) next on my\b"
+    rf"tomorrow|tonight|this|on|next|after|before|between|from|at|in the)\b|"
+    rf"\bwhat(?:'s| is) next on my\b"
 )
 _WHEN_WORDS = (
     r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
@@ -187,7 +215,7 @@ _REMINDER_SET_LOOSE = re.compile(
     rf"send|reschedule|move|postpone|push back|bring forward)\b.*\b{_CALENDAR_WORDS}\b|"
     rf"\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
     rf"^(?:new |an? )?(?:event|reminder|appointment|meeting)s?\b|\b(?:schedule|add|put|book|"
-    rf"plan|mark)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
+    rf"plan|mark|block|block off|block out|reserve)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
     rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|"
     rf"\bset (?:a |an |my |up )?{_OCCASIONS}\b.*\b{_WHEN_WORDS}|"
     rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
@@ -201,6 +229,7 @@ _TIME_NOW = re.compile(
     r"\b(?:what(?:'s| is)? (?:the )?(?:current |local |exact |correct )?time(?: is it)?"
     r"(?: (?:now|right now|currently|here|please))?$|what time is it|"
     r"tell me (?:the )?(?:current )?time|(?:current|present|local) time|time is it|"
+    r"what (?:time it is|the time is)|"
     r"the time (?:now|right now|please)|time now|(?:say|tell|give|display|show)(?: me)? "
     r"(?:the )?(?:current )?time|is the time (?:currently )?correct)\b|^(?:the )?time$|^is it \d+"
     r"(?: o'?clock| am| pm)?(?: yet| already)?$"
@@ -208,10 +237,12 @@ _TIME_NOW = re.compile(
 _DATE_NOW = re.compile(
     r"\b(?:what(?:'s| is)? (?:the |today's |todays )?date(?= today| now| please| is it|$)|"
     r"what day is (?:it|today)|"
-    r"what(?:'s| is) today|which day is (?:it|today)|today's date|todays date|"
+    r"what(?:'s| is) today(?!')|which day is (?:it|today)|today's date|todays date|"
     r"what day of the week is it|what month is it|what year is it|day of the week|"
     r"what (?:month|year|day) is (?:it|today|this)|(?:say|tell|give|display|show)(?: me)? (?:the "
-    r")?(?:current |today's |todays )?date|date today|what date|is what date)\b|"
+    r")?(?:current |today's |todays )?date|date today|what date|is what date|which date|"
+    r"(?:current|today's|this) (?:day|month|year)(?: and| or)? (?:day |month |year |date )*"
+    r"(?:and )?(?:day|month|year|date)\b(?! of)|(?:day|date) (?:is it|is today)$)\b|"
     r"^(?:the |today's |todays )?date$"
 )
 _DAY_OF = re.compile(
@@ -549,10 +580,22 @@ class Recogniser:
         )
         if m:
             return Intent("time", "is_day", {"day": m.group("wd") or m.group("wd2")}, t)
-        m = re.match(r"^what(?:'s| is) the date (?:of|for|on) (?P<what>.+)$", t)
-        if m:
+        m = re.match(r"^what(?:'s| is) the date (?:(?:of|for|on) )?(?P<what>.+)$", t)
+        if m and not re.match(r"(?:today|now|right now|currently)\b", m["what"]):
             found = times.parse(m.group("what"), _REFERENCE, purpose="query")
             return Intent("time", "day_of", {}, t) if found.when else None
+        # "when is easter in 2018", "what day does christmas fall on": a day, named or dated.
+        m = re.match(
+            r"^(?:when|what day|what date|which day|which date) (?:is|was|will be|does|did) "
+            r"(?P<what>.+?)(?: (?:fall|land|be|come)s?)?(?: on)?(?: this year)?$",
+            t,
+        )
+        if m and _whole_day(m["what"]):
+            return Intent("time", "day_of", {}, t)
+        # "is it the 20th of March today", "is today St Patrick's day": answered with the date.
+        m = re.match(r"^is (?:it|today) (?P<what>.+?)(?: today)?$", t)
+        if m and _whole_day(m["what"]):
+            return Intent("time", "date", {}, t)
         if re.search(r"\b(?:what|which) day\b", t):
             return Intent("time", "day_of", {}, t)
         if re.search(
@@ -590,6 +633,9 @@ class Recogniser:
 
     def _alarms(self, t: str) -> Intent | None:
         if not re.search(r"\b(?:alarms?|wake|get me up|get up)\b", t):
+            if re.match(r"^(?:set|make|create|add|schedule|put)(?: me)? (?:up )?(?:an? )?(?:new )?"
+                        r"alerts? (?:for|at|in|on)\b", t):  # fmt: skip
+                return Intent("reminders", "set", {"alarm": True}, t)  # "set an alert for 2 pm"
             return None
         if _ALARM_CANCEL.search(t):
             return Intent("reminders", "cancel", {"alarm": True}, t)
@@ -611,9 +657,18 @@ class Recogniser:
         return None
 
     def _calendar(self, t: str) -> Intent | None:
-        if _REMINDER_CANCEL.search(t):
+        if re.search(r"\b(?:i|we) (?:had|went|was|were|met|attended|did)\b", t) or (
+            re.search(r"\b(?:do|did|have|are|were) you\b", t)
+            and not re.search(r"\b(?:i|me|my|i'm|i've|mine)\b", t)
+        ):
+            # "today I had a meeting with George" tells, "what have you planned" asks about the
+            # assistant: neither is the user's calendar.
+            return None
+        if _REMINDER_CANCEL.search(t) or _OCCASION_CANCEL.search(t):
             return Intent("reminders", "cancel", {}, t)
-        if _REMINDER_QUERY.search(t) and not re.search(r"^(?:add|set|schedule|put|book)\b", t):
+        if (
+            _REMINDER_QUERY.search(t) or _OCCASION_QUERY.search(t)
+        ) and not re.search(r"^(?:add|set|schedule|put|book)\b", t):
             return Intent("reminders", "list", {}, t)
         if _REMINDER_SET_LOOSE.search(t):
             return Intent("reminders", "set", {}, t)
@@ -631,11 +686,21 @@ class Recogniser:
 # A fixed instant, only for asking the time parser whether a phrase names a time at all.
 _REFERENCE = datetime(2001, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
 
+
+def _whole_day(phrase: str) -> bool:
+    """Whether the phrase is nothing but a calendar day ("easter in 2018", "the 20th of march")."""
+    parsed = times.parse(phrase, _REFERENCE, purpose="query")
+    when = parsed.when
+    day = parsed.day is not None or bool(when and not when.rule and not when.has_time)
+    return day and not re.sub(r"\b(?:the|a|an|in|of|year|day)\b", "", parsed.rest).strip()
+
 # Openings of conversation, never of a command ("do you think I should go to the meeting?").
 _CONVERSATION = re.compile(
     r"^(?:do you (?:think|know|like|remember|feel)|what do you (?:think|remember|know)|should i|"
     r"would you|could i|how do you feel|i (?:wish|hate|love|feel|think|guess|hope|like|miss|"
-    r"fear)|tell me (?:a story|a joke|about)|why|how come|what if|what's your|"
+    r"fear)|tell me (?:a story|a joke|about(?! (?:my|the|all|all my|any) (?:alarms|reminders|"
+    r"timers|lists|notes|appointments|meetings|events|schedule|calendar)\b| (?:alarms|reminders|"
+    r"timers)\b))|why|how come|what if|what's your|"
     r"what is your|are you|who are you|i'm (?:going|so|really|feeling|tired|happy|sad|"
     r"worried|nervous|excited|not))\b"
 )
@@ -649,13 +714,14 @@ _COMMAND_WORD = re.compile(
     r"\b(?:remind|reminder|set|add|put|cancel|delete|remove|schedule|book|wake me|get me up|"
     r"start|pause|resume|clear|create|make|note|read|show|list me|what|when|how|which|timer|"
     r"alarm for|alarm at|need to buy|out of|running low|mark|send me|notify|notification|"
-    r"confirm|want to know|don't want|dont want|do not want|include|invite|"
+    r"confirm|want to know|don't want|dont want|do not want|include|invite|notified|reminded|"
+    r"(?:want|need|would like) (?:a|an) (?:meeting|appointment|reminder|alarm)|block|"
     r"(?:need|have|want|got) to (?:get|wake) up at)\b"
 )
 
 _REMINDER_QUERY_FIRST = re.compile(
     r"^(?:what|which|when|do i have|did i|have i|is there|are there|any|how many|list|show|"
-    r"read|tell me (?:my|about|what))\b.*\breminders?\b"
+    r"read|tell me (?:my|about|what))\b.*\b(?:reminders?|reminded)\b"
 )
 
 

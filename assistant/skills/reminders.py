@@ -216,7 +216,7 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
     parsed = times.parse(t, now, purpose="query")
     wanted = _words(second_person(parsed.rest))
     matches = _best_matches(items, wanted)
-    if not matches and parsed.when is not None and not parsed.when.rule:
+    if not matches and not wanted and parsed.when is not None and not parsed.when.rule:
         at = parsed.when
         same = [r for r in items if abs(r.due - at.at.timestamp()) < 60]
         if not same and not at.has_time:
@@ -225,8 +225,8 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
         matches = same
     if not matches and re.search(r"\b(?:it|that|last|latest|just)\b", t):
         matches = [max(items, key=lambda r: r.id)]
-    if not matches and len(items) == 1:
-        matches = items
+    if not matches and len(items) == 1 and not wanted:
+        matches = items  # "cancel my reminder": the only one (but never one about other things)
     if len(matches) == 1:
         r = matches[0]
         ctx.store.delete_reminder(ctx.profile, r.id)
@@ -258,7 +258,9 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
         ctx.changed()
         return Reply(f"Cancelled {plural(len(picked), kind)}.")
 
-    return Reply(f"Which {kind} should I cancel: {listed}?", Pending(resolve, ctx.clock()))
+    # Something was named that no reminder mentions: say so rather than cancel a guess.
+    none = f"I have no {kind} like that. " if wanted and not matches else ""
+    return Reply(f"{none}Which {kind} should I cancel: {listed}?", Pending(resolve, ctx.clock()))
 
 
 LATE_S = 60.0  # a reminder said more than this after its time was missed (app closed)
