@@ -201,7 +201,7 @@ _REMINDER_QUERY = re.compile(
     rf"afternoon|evening|weekend) look(?:ing)?(?: like)?\b|\bam i (?:busy|free|booked|available)\b|"
     rf"\bdo i have (?:plans|anything on|something on)\b|\bwhat(?:'s| is) happening (?:today|"
     rf"tomorrow|tonight|this|on|next|after|before|between|from|at|in the)\b|"
-    rf"\bwhat(?:'s| is) next on my\b"
+    rf"\bwhat(?:'s| is) next on my\b|^(?:is|are|was|were)\b.*\b(?:scheduled|planned|booked)\b"
 )
 _WHEN_WORDS = (
     r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
@@ -358,9 +358,14 @@ class Recogniser:
         t = text if normalised else normalise(text)
         if not t or _CONVERSATION.match(t):
             return None
+        if _PLAN_TOLD.match(t) and times.parse(t, _REFERENCE).found:
+            # "I have a meeting at noon today": nothing else said, so it is for the calendar.
+            return Intent("reminders", "set", {}, t)
         if len(t.split()) > 3 and _STATEMENT.match(t) and not _COMMAND_WORD.search(t):
             return None  # "the meeting went well today", "we had dinner at 8": telling, not asking
-        if re.match(r"^remind me (?:what|who|where|how|why|of what|when we)\b", t):
+        if re.match(r"^remind me (?:of )?(?:what|who|where|how|why|when we)\b", t):
+            if re.search(r"\blists\b", t):
+                return Intent("lists", "which", {}, t)  # "remind me how many lists I have"
             # "remind me what I'm doing on Sunday" asks the calendar; "remind me what we talked
             # about" asks the memory (the language model).
             if re.search(rf"\b{_CALENDAR_WORDS}\b", t) or (
@@ -417,6 +422,16 @@ class Recogniser:
             return Intent("reminders", "cancel", {}, t)
         if _REMIND.search(t) and not _REMINDER_QUERY_FIRST.search(t):
             return Intent("reminders", "set", {}, t)
+        # "on monday I need to call Greg": a time first, then what has to be done.
+        m = re.match(r"^(?P<when>.+?) (?:i|we) (?:need|have|must|got|should|want) to \w+", t)
+        if m and _whole_time(m["when"]):
+            return Intent("reminders", "set", {}, t)
+        # "give me an update on the election in one hour": a request, and when to do it.
+        m = re.match(rf"^(?:{_DELAYABLE}) .+ (?:in|after) (?P<rest>.+)$", t)
+        if m:
+            d = times.find_duration(m.group("rest"))
+            if d and d[1] == (0, len(m.group("rest"))):
+                return Intent("reminders", "set", {}, t)
         # "in 20 minutes check the oven": a duration first and something to do after it.
         m = re.match(r"^(?:in|after) (?P<rest>.+)$", t)
         if m:
@@ -447,6 +462,10 @@ class Recogniser:
         )
         if m:
             return Intent("lists", "remove_last", {"list": "shopping"}, t)
+        m = _LIST_NEW.match(t)
+        if m and _list_name(m) != "play":
+            # "make a list about the concert schedule": a new list, whatever it is about.
+            return Intent("lists", "create", {"list": _list_name(m)}, t)
         mine = re.search(r"\b(?:on|in|to|from|off) (?:my|the) (?:[\w']+ )?list\b", t)
         if (
             not re.search(rf"\b{_LIST_WORD}\b", t)
@@ -485,9 +504,6 @@ class Recogniser:
             return Intent(
                 "lists", "add", {"item": _item(m.group("item")), "list": _list_name(m)}, t
             )
-        m = _LIST_NEW.match(t)
-        if m:
-            return Intent("lists", "create", {"list": _list_name(m)}, t)
         if _LISTS_WHICH.search(t) and not re.search(r"\bon (?:my|the) [\w ]*lists?\b", t):
             return Intent("lists", "which", {}, t)
         m = _LIST_READ.search(t)
@@ -687,6 +703,13 @@ class Recogniser:
 _REFERENCE = datetime(2001, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
 
 
+def _whole_time(phrase: str) -> bool:
+    """Whether the phrase is nothing but a day and/or time ("on monday the 20th", "at 9")."""
+    parsed = times.parse(phrase, _REFERENCE, purpose="query")
+    return parsed.found and not re.sub(r"\b(?:the|on|at|in|by|so|and|then)\b", "",
+                                       parsed.rest).strip()  # fmt: skip
+
+
 def _whole_day(phrase: str) -> bool:
     """Whether the phrase is nothing but a calendar day ("easter in 2018", "the 20th of march")."""
     parsed = times.parse(phrase, _REFERENCE, purpose="query")
@@ -717,6 +740,18 @@ _COMMAND_WORD = re.compile(
     r"confirm|want to know|don't want|dont want|do not want|include|invite|notified|reminded|"
     r"(?:want|need|would like) (?:a|an) (?:meeting|appointment|reminder|alarm)|block|"
     r"(?:need|have|want|got) to (?:get|wake) up at)\b"
+)
+
+# "I have a meeting at noon today", and nothing else: a plan to keep, not a conversation.
+_PLAN_TOLD = re.compile(
+    rf"^(?:i|we) (?:have|have got|'ve got|got) (?:a|an|my|the|our) (?:[\w']+ ){{0,2}}?"
+    rf"(?:{_CALENDAR_WORDS}|{_OCCASIONS}) (?:at|on|in|by|this|next|today|tonight|tomorrow|"
+    rf"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?:(?! and | but | so ).)*$"
+)
+# Requests that can be asked for later ("… in an hour"): a reminder to do them.
+_DELAYABLE = (
+    r"give me|tell me|send me|show me|let me know|call me|text me|check|ask me|notify me|"
+    r"warn me|ping me"
 )
 
 _REMINDER_QUERY_FIRST = re.compile(

@@ -50,6 +50,13 @@ def _what(intent: Intent, rest: str) -> str:
         text = _LEADING.sub("", text)
     text = re.sub(r"\b(?:please|for me|again)\b", "", text)
     text = re.sub(r"^(?:set|make|create|add|put|new|up)(?: an?)?\s*$", "", text.strip())
+    # "I have a meeting at noon", "schedule my dentist appointment": the entry itself.
+    text = re.sub(
+        r"^(?:(?:i|we) (?:have|have got|'ve got|got)|add|schedule|book|put|plan|set up|create) "
+        r"(?=(?:a|an|my|the|our)\b)",
+        "",
+        text,
+    )
     return second_person(" ".join(text.split()))
 
 
@@ -143,7 +150,9 @@ def _save(ctx: Context, what: str, when: times.When, alarm: bool) -> Reply:
     if alarm:
         return Reply(f"Alarm set for {said}.{chose}".replace("for in ", "in "))
     # "OK." on its own is the first spoken chunk: heard while the rest is being synthesised.
-    return Reply(f"OK. I'll remind you to {what} {said}.{chose}".replace(" to to ", " to "))
+    # An entry ("your meeting") is reminded about; an errand ("call mom") is reminded to do.
+    to = "about" if re.match(r"(?:a|an|your|the|our)\b", what) else "to"
+    return Reply(f"OK. I'll remind you {to} {what} {said}.{chose}".replace(" to to ", " to "))
 
 
 def describe(r: Reminder, now: datetime) -> str:
