@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.skills import times
 from assistant.skills.context import Context, Reply
 from assistant.skills.intents import Intent
 from assistant.skills.places import find_zone, place_names
+from assistant.skills.wallclock import DAY_INDEX, MONTH_INDEX, WEEKDAYS
 
 
 def _clock(at: datetime) -> str:
@@ -58,6 +60,8 @@ def handle(intent: Intent, ctx: Context) -> Reply:
             return Reply(f"Today is {_date(now)}.")
         verb = "is" if day >= now.date() else "was"
         return Reply(f"{day:%B} {day.day}{times.suffix(day.day)}, {day.year} {verb} a {day:%A}.")
+    if intent.action == "count_days":
+        return Reply(_count_days(intent, now.date()))
     if intent.action == "place":
         zone = find_zone(intent.slots.get("place", ""))
         if zone is None:
@@ -75,6 +79,16 @@ def handle(intent: Intent, ctx: Context) -> Reply:
             zones.append((chunk.strip(), z))
     if not zones and not names:
         return Reply("Which places?")
+    parsed = times.parse(intent.text, now, purpose="query")
+    if zones and parsed.when and parsed.when.has_time and not parsed.when.rule:
+        # "what is 7 am pacific time in eastern time", "it's 3 pm in London": convert the time.
+        (na, za), (nb, zb) = zones[0], (zones[1] if len(zones) > 1 else ("here", ctx.zone))
+        at = datetime.combine(now.astimezone(za).date(), parsed.when.at.time(), tzinfo=za)
+        there = at.astimezone(zb)
+        shift = (there.date() - at.date()).days
+        day = {1: " the next day", -1: " the day before"}.get(shift, "")
+        where = "here" if nb == "here" else f"in {_place_name(nb, zb)}"
+        return Reply(f"{_clock(at)} in {_place_name(na, za)} is {_clock(there)}{day} {where}.")
     if len(zones) == 1:
         zones.insert(0, ("here", ctx.zone))
     if len(zones) < 2:
@@ -98,3 +112,23 @@ def _place_name(said: str, zone: ZoneInfo) -> str:
         if key == zone.key and name in said:
             return name.title() if len(name) > 3 else name.upper()
     return zone.key.rsplit("/", 1)[1].replace("_", " ")
+
+
+def _count_days(intent: Intent, today: date) -> str:
+    """How many of a weekday a month or year has: "how many saturdays are in march"."""
+    weekday = DAY_INDEX[intent.slots["day"]]
+    said, year = intent.slots["in"], intent.slots.get("year")
+    if said == "year" or said.isdigit():
+        first = date(int(said) if said.isdigit() else today.year, 1, 1)
+        last = date(first.year, 12, 31)
+        where = str(first.year)
+    else:
+        month = today.month if said == "month" else MONTH_INDEX[said]
+        # A month without a year is the next one of that name (this one if it is now).
+        y = int(year) if year else today.year + (month < today.month and said != "month")
+        first = date(y, month, 1)
+        last = date(y, month, calendar.monthrange(y, month)[1])
+        where = f"{first:%B} {y}"
+    n = sum(1 for d in range((last - first).days + 1)
+            if (first + timedelta(days=d)).weekday() == weekday)  # fmt: skip
+    return f"{where} has {n} {WEEKDAYS[weekday].title()}s."

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from assistant.skills import times
 from assistant.skills.numbers import words_to_digits
 from assistant.skills.places import find_zone
+from assistant.skills.wallclock import MONTH_RE
 
 # HA intent → (skill, action). Only these are loaded, so "pause the timer" cannot match a media
 # intent and "add oat milk to my shopping list" cannot match a fan.
@@ -219,6 +220,11 @@ _REMINDER_SET_LOOSE = re.compile(
     rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|"
     rf"\bset (?:a |an |my |up )?{_OCCASIONS}\b.*\b{_WHEN_WORDS}|"
     rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
+)
+# "… set it", "… make a note of it on that date": keep what was just said.
+_KEEP_IT = re.compile(
+    r"\b(?:set|save|mark|add|put|schedule|keep|book|make a note of|note) (?:it|this|that)"
+    r"(?: (?:down|in|on|for|to)\b.*)?$"
 )
 _TIMER = re.compile(r"\btimers?\b")
 _TIMER_STATUS = re.compile(
@@ -590,6 +596,15 @@ class Recogniser:
         if m and times.parse(m.group("what"), _REFERENCE, purpose="query").found:
             return Intent("time", "until", {}, t)
         m = re.match(
+            rf"^how many (?P<wd>{times.WEEKDAY_WORDS})s (?:are )?(?:there )?(?:in|during) "
+            rf"(?:the |this )?(?:month of )?(?P<what>{MONTH_RE}|\d{{4}}|month|year)"
+            rf"(?: (?P<year>\d{{4}}))?$",
+            t,
+        )
+        if m:
+            slots = {"day": m["wd"], "in": m["what"], "year": m["year"]}
+            return Intent("time", "count_days", slots, t)
+        m = re.match(
             rf"^is (?:it|today) (?:a )?(?P<wd>{times.WEEKDAY_WORDS})(?: today)?$|"
             rf"^is today (?:a )?(?P<wd2>{times.WEEKDAY_WORDS})$",
             t,
@@ -624,6 +639,8 @@ class Recogniser:
             re.search(r"\bdate\b", t) and _DATE_NOW.search(t)
         ):
             return None
+        if re.search(r"\b(?:if|when) it(?:'s| is) \d", t) and _TIME_PLACE.search(t):
+            return Intent("time", "zones", {}, t)  # "if it's 3 pm in London, what time in NY"
         m = _TIME_PLACE.search(t)
         if m:
             place = (m.group("place") or m.group("place2") or "").strip()
@@ -688,6 +705,9 @@ class Recogniser:
             return Intent("reminders", "list", {}, t)
         if _REMINDER_SET_LOOSE.search(t):
             return Intent("reminders", "set", {}, t)
+        if _KEEP_IT.search(t) and times.parse(t, _REFERENCE).found:
+            # "June 13th is election day, set it": something said with its day, then kept.
+            return Intent("reminders", "set", {}, t)
         # Last: a calendar word with nothing clearer around it ("the event will include Ann") —
         # but not a statement about oneself ("I have a meeting tomorrow and I'm nervous"): that
         # is conversation, for the language model.
@@ -739,6 +759,7 @@ _COMMAND_WORD = re.compile(
     r"alarm for|alarm at|need to buy|out of|running low|mark|send me|notify|notification|"
     r"confirm|want to know|don't want|dont want|do not want|include|invite|notified|reminded|"
     r"(?:want|need|would like) (?:a|an) (?:meeting|appointment|reminder|alarm)|block|"
+    r"(?:standard|daylight) time|"
     r"(?:need|have|want|got) to (?:get|wake) up at)\b"
 )
 

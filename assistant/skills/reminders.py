@@ -50,6 +50,13 @@ def _what(intent: Intent, rest: str) -> str:
         text = _LEADING.sub("", text)
     text = re.sub(r"\b(?:please|for me|again)\b", "", text)
     text = re.sub(r"^(?:set|make|create|add|put|new|up)(?: an?)?\s*$", "", text.strip())
+    # "June 13th is election day, set it": what was said before it.
+    text = re.sub(
+        r"\b(?:set|save|mark|add|put|schedule|keep|book|make a note of|note) (?:it|this|that)\b.*$",
+        "",
+        text,
+    ).strip()
+    text = re.sub(r"^(?:is|are) |\s+(?:is|are|was|will be)$", "", text)
     # "I have a meeting at noon", "schedule my dentist appointment": the entry itself.
     text = re.sub(
         r"^(?:(?:i|we) (?:have|have got|'ve got|got)|add|schedule|book|put|plan|set up|create) "
