@@ -201,7 +201,7 @@ _REMINDER_QUERY = re.compile(
     rf"(?:\w+ )?{_OCCASIONS}\b|\b(?:what does|how does|what's|what is) my (?:day|week|morning|"
     rf"afternoon|evening|weekend) look(?:ing)?(?: like)?\b|\bam i (?:busy|free|booked|available)\b|"
     rf"\bdo i have (?:plans|anything on|something on)\b|\bwhat(?:'s| is) happening (?:today|"
-    rf"tomorrow|tonight|this|on|next|after|before|between|from|at|in the)\b|"
+    rf"tomorrow|tonight|this|on|next|after|before|between|from|at)\b|"
     rf"\bwhat(?:'s| is) next on my\b|^(?:is|are|was|were)\b.*\b(?:scheduled|planned|booked)\b"
 )
 _WHEN_WORDS = (
@@ -220,6 +220,11 @@ _REMINDER_SET_LOOSE = re.compile(
     rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|"
     rf"\bset (?:a |an |my |up )?{_OCCASIONS}\b.*\b{_WHEN_WORDS}|"
     rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
+)
+# Songs, films and the news: talk about them is not about the user's calendar or lists.
+_MEDIA = re.compile(
+    r"\b(?:music|songs?|playlists?|movies?|films?|books?|novels?|tv|television|radio|"
+    r"podcasts?|news|video|videos|album|episode|series)\b"
 )
 # "… set it", "… make a note of it on that date": keep what was just said.
 _KEEP_IT = re.compile(
@@ -453,7 +458,11 @@ class Recogniser:
             r"running out of|low on|need to buy|have to buy|must buy|should buy) (?P<item>.+)$",
             t,
         )
-        if m and not re.search(r"\b(?:time|money|patience|ideas|breath|options)\b", t):
+        if m and not re.search(
+            r"\b(?:time|money|patience|ideas|breath|options|advice|recommend|suggest|should|"
+            r"which|what|how|tips)\b",
+            t,
+        ):
             return Intent("lists", "add", {"item": _item(m.group("item")), "list": "shopping"}, t)
         m = re.match(
             r"^(?:what do i|what else do i|do i) (?:still )?(?:need|have) to (?:buy|get|pick up)\b",
@@ -472,6 +481,11 @@ class Recogniser:
         if m and _list_name(m) != "play":
             # "make a list about the concert schedule": a new list, whatever it is about.
             return Intent("lists", "create", {"list": _list_name(m)}, t)
+        if re.search(r"\bcontacts? list\b", t) or (
+            re.search(r"\b(?:a|some|any) lists? of\b", t)
+            and not re.search(r"\b(?:my|the|our) (?:[\w']+ )*?list\b(?! of)", t)
+        ):
+            return None  # "give me a list of good books", "my contact list": not a kept list
         mine = re.search(r"\b(?:on|in|to|from|off) (?:my|the) (?:[\w']+ )?list\b", t)
         if (
             not re.search(rf"\b{_LIST_WORD}\b", t)
@@ -690,12 +704,19 @@ class Recogniser:
         return None
 
     def _calendar(self, t: str) -> Intent | None:
-        if re.search(r"\b(?:i|we) (?:had|went|was|were|met|attended|did)\b", t) or (
-            re.search(r"\b(?:do|did|have|are|were) you\b", t)
+        kept_here = re.search(r"\b(?:calendar|schedule|agenda|reminders?|diary)\b", t)
+        if (
+            re.search(r"\b(?:i|we) (?:had|went|was|were|met|attended|did)\b", t)
+            or re.search(r"\bshould (?:i|we) (?:use|wear|bring|cook|buy|say|get|pick|choose)\b", t)
+            or (_MEDIA.search(t) and not kept_here)
+            or re.search(r"\byour\b|\b(?:do|did|have|are|were|would|could|can) you\b|"
+                         r"\byou (?:would|could|can|recommend|suggest|think|like)\b", t)
             and not re.search(r"\b(?:i|me|my|i'm|i've|mine)\b", t)
+            and not kept_here
         ):
             # "today I had a meeting with George" tells, "what have you planned" asks about the
-            # assistant: neither is the user's calendar.
+            # assistant, "should I …" asks for advice, "put on music for dinner" is about media:
+            # none of them is the user's calendar.
             return None
         if _REMINDER_CANCEL.search(t) or _OCCASION_CANCEL.search(t):
             return Intent("reminders", "cancel", {}, t)
