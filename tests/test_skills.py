@@ -199,6 +199,49 @@ def test_time_and_date(skills):
     assert skills.answer("is today wednesday") == "Yes, today is Wednesday."
 
 
+def test_dates_counts_and_conversions(skills):
+    say = skills.answer
+    # A day far away or in the past is still answered (a reminder could not be set for it).
+    assert say("when is easter in the year two thousand and eighteen") == (
+        "April 1st, 2018 was a Sunday."
+    )
+    assert say("what is the date next wednesday") == "March 18th, 2026 is a Wednesday."
+    assert say("is it the twentieth of march today") == "Today is Wednesday, March 11th, 2026."
+    assert say("how many saturdays are in march") == "March 2026 has 4 Saturdays."
+    assert say("how many fridays are there in 2027") == "2027 has 53 Fridays."
+    assert say("how many mondays are in february") == "February 2027 has 4 Mondays."
+    # A said clock time converted between zones (DST: New York is already on EDT, London not).
+    assert (
+        say("what is 7 am pacific time in eastern time") == "7 am in Pacific is 10 am in Eastern."
+    )
+    assert say("if it is 3 pm in london what time is it in new york") == (
+        "3 pm in London is 11 am in New York."
+    )
+    assert say("it is seven am in pacific standard time") == "7 am in Pacific is 10 am here."
+    assert say("when it's 1 am in tokyo what time is it in new york") == (
+        "1 am in Tokyo is 12 noon the day before in New York."
+    )
+
+
+def test_calendar_entries_are_said_back_and_never_cancelled_by_guess(skills):
+    say = skills.answer
+    assert (
+        say("I have a meeting at noon today")
+        == "OK. I'll remind you about a meeting today at noon."
+    )
+    assert say("schedule my dentist appointment on friday at 10") == (
+        "OK. I'll remind you about your dentist appointment on Friday at 10 am."
+    )
+    # Nothing about dinner: the answer says so and asks, rather than cancel another reminder.
+    asked = say("cancel dinner tonight")
+    assert asked.startswith("I have no reminder like that. Which reminder should I cancel:")
+    assert say("no") == "OK, I kept your reminders."
+    assert len(skills.store.reminders("default")) == 2
+    assert say("cancel the dentist appointment") == (
+        "Cancelled the reminder about your dentist appointment on Friday at 10 am."
+    )
+
+
 def test_profiles_are_isolated(db, clock):
     store = SkillStore(db)
     a = Skills(store, "alice", NY, clock=clock)

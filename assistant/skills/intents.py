@@ -68,7 +68,8 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", t)
     t = " ".join(t.replace("-", " ").split())
     t = _SPOKEN.sub(lambda m: _SPOKEN_FORMS[m.group(0)], t)
-    t = re.sub(r"\bremainder(s?)\b(?! of)", r"reminder\1", t)  # a mishearing (not "the remainder of")
+    # "remainder" is a common mishearing of "reminder" (but "the remainder of" is itself).
+    t = re.sub(r"\bremainder(s?)\b(?! of)", r"reminder\1", t)
     t = _LEAD.sub("", t)
     t = re.sub(r"\b(?:please|for me)\b", " ", t)
     return " ".join(words_to_digits(t).split())
@@ -216,7 +217,8 @@ _REMINDER_SET_LOOSE = re.compile(
     rf"send|reschedule|move|postpone|push back|bring forward)\b.*\b{_CALENDAR_WORDS}\b|"
     rf"\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
     rf"^(?:new |an? )?(?:event|reminder|appointment|meeting)s?\b|\b(?:schedule|add|put|book|"
-    rf"plan|mark|block|block off|block out|reserve)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
+    rf"plan|mark|block|block off|block out|reserve)\b.*\b{_WHEN_WORDS}|"
+    rf"\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
     rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|"
     rf"\bset (?:a |an |my |up )?{_OCCASIONS}\b.*\b{_WHEN_WORDS}|"
     rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
@@ -369,6 +371,13 @@ class Recogniser:
         t = text if normalised else normalise(text)
         if not t or _CONVERSATION.match(t):
             return None
+        m = re.match(r"^(?P<when>.+?) (?:i|we) (?:need|have|must|got|should|want) to \w+", t)
+        if (
+            m
+            and _whole_time(m["when"], dated=True)
+            and not re.search(r" and (?:i|i'm|we|it)\b| but | so ", t)
+        ):
+            return Intent("reminders", "set", {}, t)  # "on monday I need to call Greg"
         if _PLAN_TOLD.match(t) and times.parse(t, _REFERENCE).found:
             # "I have a meeting at noon today": nothing else said, so it is for the calendar.
             return Intent("reminders", "set", {}, t)
@@ -433,10 +442,6 @@ class Recogniser:
             return Intent("reminders", "cancel", {}, t)
         if _REMIND.search(t) and not _REMINDER_QUERY_FIRST.search(t):
             return Intent("reminders", "set", {}, t)
-        # "on monday I need to call Greg": a time first, then what has to be done.
-        m = re.match(r"^(?P<when>.+?) (?:i|we) (?:need|have|must|got|should|want) to \w+", t)
-        if m and _whole_time(m["when"]):
-            return Intent("reminders", "set", {}, t)
         # "give me an update on the election in one hour": a request, and when to do it.
         m = re.match(rf"^(?:{_DELAYABLE}) .+ (?:in|after) (?P<rest>.+)$", t)
         if m:
@@ -481,11 +486,10 @@ class Recogniser:
         if m and _list_name(m) != "play":
             # "make a list about the concert schedule": a new list, whatever it is about.
             return Intent("lists", "create", {"list": _list_name(m)}, t)
-        if re.search(r"\bcontacts? list\b", t) or (
-            re.search(r"\b(?:a|some|any) lists? of\b", t)
-            and not re.search(r"\b(?:my|the|our) (?:[\w']+ )*?list\b(?! of)", t)
+        if re.search(r"\b(?:a|some|any) lists? of\b", t) and not re.search(
+            r"\b(?:my|the|our) (?:[\w']+ )*?list\b(?! of)", t
         ):
-            return None  # "give me a list of good books", "my contact list": not a kept list
+            return None  # "give me a list of good books": a list to make up, not a kept one
         mine = re.search(r"\b(?:on|in|to|from|off) (?:my|the) (?:[\w']+ )?list\b", t)
         if (
             not re.search(rf"\b{_LIST_WORD}\b", t)
@@ -709,8 +713,11 @@ class Recogniser:
             re.search(r"\b(?:i|we) (?:had|went|was|were|met|attended|did)\b", t)
             or re.search(r"\bshould (?:i|we) (?:use|wear|bring|cook|buy|say|get|pick|choose)\b", t)
             or (_MEDIA.search(t) and not kept_here)
-            or re.search(r"\byour\b|\b(?:do|did|have|are|were|would|could|can) you\b|"
-                         r"\byou (?:would|could|can|recommend|suggest|think|like)\b", t)
+            or re.search(
+                r"\byour\b|\b(?:do|did|have|are|were|would|could|can) you\b|"
+                r"\byou (?:would|could|can|recommend|suggest|think|like)\b",
+                t,
+            )
             and not re.search(r"\b(?:i|me|my|i'm|i've|mine)\b", t)
             and not kept_here
         ):
@@ -720,9 +727,9 @@ class Recogniser:
             return None
         if _REMINDER_CANCEL.search(t) or _OCCASION_CANCEL.search(t):
             return Intent("reminders", "cancel", {}, t)
-        if (
-            _REMINDER_QUERY.search(t) or _OCCASION_QUERY.search(t)
-        ) and not re.search(r"^(?:add|set|schedule|put|book)\b", t):
+        if (_REMINDER_QUERY.search(t) or _OCCASION_QUERY.search(t)) and not re.search(
+            r"^(?:add|set|schedule|put|book)\b", t
+        ):
             return Intent("reminders", "list", {}, t)
         if _REMINDER_SET_LOOSE.search(t):
             return Intent("reminders", "set", {}, t)
@@ -744,9 +751,20 @@ class Recogniser:
 _REFERENCE = datetime(2001, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
 
 
-def _whole_time(phrase: str) -> bool:
-    """Whether the phrase is nothing but a day and/or time ("on monday the 20th", "at 9")."""
+def _whole_time(phrase: str, dated: bool = False) -> bool:
+    """Whether the phrase is nothing but a day and/or time ("on monday the 20th", "at 9").
+
+    dated: and more precise than "today" or "tomorrow" alone (a clock time, a weekday or a
+    date), and not a repeating rule — "tomorrow I need to relax" is talk.
+    """
     parsed = times.parse(phrase, _REFERENCE, purpose="query")
+    if dated and (
+        parsed.when is None
+        or parsed.when.rule
+        or not parsed.when.has_time
+        and re.fullmatch(r"(?:today|tomorrow|tonight|this \w+|in the \w+)", phrase.strip())
+    ):
+        return False
     return parsed.found and not re.sub(r"\b(?:the|on|at|in|by|so|and|then)\b", "",
                                        parsed.rest).strip()  # fmt: skip
 
@@ -757,6 +775,7 @@ def _whole_day(phrase: str) -> bool:
     when = parsed.when
     day = parsed.day is not None or bool(when and not when.rule and not when.has_time)
     return day and not re.sub(r"\b(?:the|a|an|in|of|year|day)\b", "", parsed.rest).strip()
+
 
 # Openings of conversation, never of a command ("do you think I should go to the meeting?").
 _CONVERSATION = re.compile(

@@ -157,9 +157,14 @@ def _save(ctx: Context, what: str, when: times.When, alarm: bool) -> Reply:
     if alarm:
         return Reply(f"Alarm set for {said}.{chose}".replace("for in ", "in "))
     # "OK." on its own is the first spoken chunk: heard while the rest is being synthesised.
-    # An entry ("your meeting") is reminded about; an errand ("call mom") is reminded to do.
-    to = "about" if re.match(r"(?:a|an|your|the|our)\b", what) else "to"
-    return Reply(f"OK. I'll remind you {to} {what} {said}.{chose}".replace(" to to ", " to "))
+    return Reply(
+        f"OK. I'll remind you {_to(what)} {what} {said}.{chose}".replace(" to to ", " to ")
+    )
+
+
+def _to(what: str) -> str:
+    """An entry ("your meeting") is reminded about; an errand ("call mom") is reminded to do."""
+    return "about" if re.match(r"(?:a|an|your|the|our)\b", what) else "to"
 
 
 def describe(r: Reminder, now: datetime) -> str:
@@ -247,7 +252,7 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
         r = matches[0]
         ctx.store.delete_reminder(ctx.profile, r.id)
         ctx.changed()
-        what = describe(r, now) if r.alarm else f"the reminder to {describe(r, now)}"
+        what = describe(r, now) if r.alarm else f"the reminder {_to(r.text)} {describe(r, now)}"
         return Reply(f"Cancelled {what}.")
     options = matches or items
     listed = join_words([describe(r, now) for r in options[:3]]).replace(" and ", " or ")
