@@ -174,6 +174,34 @@ def test_lists(skills):
     assert say("clear my shopping list") == "Cleared your shopping list: 2 items removed."
 
 
+def test_lists_ask_what_to_put_on_them(skills):
+    say = skills.answer
+    assert say("add something to my shopping list") == "What should I add to your shopping list?"
+    assert say("eggs and flour") == "Added eggs and flour to your shopping list."
+    assert say("make a new list called packing") == (
+        "OK, a new list: packing. What should I put on it?"
+    )
+    assert say("socks") == "Added socks to your packing list."
+    assert say("add an item to my packing list") == "What should I add to your packing list?"
+    assert say("no") == "OK."
+    assert say("make a list called packing") == "You already have your packing list, with 1 item."
+    assert skills.store.lists("default") == [("shopping", 2), ("packing", 1)]
+
+
+def test_places_name_each_zone_once():
+    from assistant.skills.places import _ZONE_NAMES, find_zone
+
+    names = [n for ns in _ZONE_NAMES.values() for n in ns.split(", ")]
+    assert len(names) == len(set(names))  # no name means two zones
+    for place, zone in [("new delhi", "Asia/Kolkata"), ("bombay", "Asia/Kolkata"),
+                        ("united states", "America/New_York"), ("pst", "America/Los_Angeles"),
+                        ("south korea", "Asia/Seoul"), ("greenwich", "Etc/GMT"),
+                        ("the city of lisbon", "Europe/Lisbon"),
+                        ("new york city", "America/New_York"), ("utc", "UTC")]:  # fmt: skip
+        assert find_zone(place).key == zone, place
+    assert find_zone("atlantis") is None
+
+
 def test_notes(skills):
     assert skills.answer("take a note: the wifi password is under the router") == (
         "Noted: the wifi password is under the router."
