@@ -71,6 +71,13 @@ def normalise(text: str) -> str:
     # "remainder" is a common mishearing of "reminder" (but "the remainder of" is itself).
     t = re.sub(r"\bremainder(s?)\b(?! of)", r"reminder\1", t)
     t = _LEAD.sub("", t)
+    # Whisper hears a short "timers" after a command verb as "tires" ("cancel all tires").
+    t = re.sub(
+        r"^((?:cancel|stop|pause|resume|start|reset|delete)(?: all| the| my| all my)?) "
+        r"tires?\b",
+        r"\1 timers",
+        t,
+    )
     t = re.sub(r"\b(?:please|for me)\b", " ", t)
     return " ".join(words_to_digits(t).split())
 
