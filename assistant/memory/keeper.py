@@ -61,6 +61,17 @@ def forget_skills_data(path: Path, profile: str) -> int:
         skills.close()
 
 
+def forget_skill_notes(path: Path, profile: str, words: list[str]) -> int:
+    """Erase the profile's skill notes that mention all of words; returns how many."""
+    from assistant.skills.store import SkillStore
+
+    skills = SkillStore(path)
+    try:
+        return skills.forget_notes_about(profile, words)
+    finally:
+        skills.close()
+
+
 def _when(m: Memory) -> str:
     return f"{m.when.day} {m.when.strftime('%B %Y')}"
 
@@ -136,7 +147,8 @@ class MemoryKeeper:
             return "Done. I've forgotten everything you told me.", ["*"]
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
         forgotten = self.store.forget_about(topic, self.profile)
-        if not forgotten:
+        # Notes taken by the skills ("take a note: …") are things the user said too.
+        n = len(forgotten) + forget_skill_notes(self.store.path, self.profile, words)
+        if not n:
             return f"I don't have anything about {topic} to forget.", words
-        n = len(forgotten)
         return f"Done. I've forgotten {n} thing{'s' if n != 1 else ''} about {topic}.", words

@@ -8,6 +8,7 @@ of its wall-clock time so a recurring one is stepped in local time.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -237,6 +238,23 @@ class SkillStore:
             n = self._run("DELETE FROM notes WHERE profile = ?", (profile,)).rowcount
             self._scrub()
         return n
+
+    def forget_notes_about(self, profile: str, words: list[str]) -> int:
+        """Delete the profile's notes that hold every one of words (whole words, any case)."""
+        if not words:
+            return 0
+        with self._lock:
+            gone = [
+                (nid,)
+                for nid, text in self._rows(
+                    "SELECT id, text FROM notes WHERE profile = ?", (profile,)
+                )
+                if all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
+            ]
+            if gone:
+                self._db.executemany("DELETE FROM notes WHERE id = ?", gone)
+                self._scrub()
+        return len(gone)
 
     # -- the user's control: forget, export, import ---------------------------------------------
 
