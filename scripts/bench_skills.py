@@ -62,12 +62,12 @@ ACTIONS = {
     "calendar_set": {"set"}, "calendar_query": {"list"}, "calendar_remove": {"cancel"},
     "lists_createoradd": {"add", "create"}, "lists_query": {"read", "which"},
     "lists_remove": {"remove", "clear", "remove_last"},
-    "datetime_query": {"now", "date", "day_of", "place", "zones"},
+    "datetime_query": {"now", "date", "day_of", "place", "zones", "is_day", "until", "count_days"},
     "datetime_convert": {"place", "zones", "now"},
 }  # fmt: skip
 # Actions that ask about a time, or refer to one already set, rather than set a new one.
 QUERY_ACTIONS = {"list", "read", "which", "now", "date", "day_of", "place", "zones", "cancel",
-                 "remove", "clear", "remove_last"}  # fmt: skip
+                 "remove", "clear", "remove_last", "is_day", "until", "count_days"}  # fmt: skip
 
 
 HALVES_NOTE = (

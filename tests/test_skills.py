@@ -270,6 +270,19 @@ def test_calendar_entries_are_said_back_and_never_cancelled_by_guess(skills):
     )
 
 
+def test_cancelling_all_of_a_day_keeps_the_other_days(skills):
+    say = skills.answer
+    say("remind me to call mom on march 20th at 5 pm")
+    say("remind me to pay rent on march 20th at 9 am")
+    say("remind me to call bob on march 21st at 5 pm")
+    assert say("cancel all my meetings for the twentieth of march") == "Cancelled 2 reminders."
+    assert [r.text for r in skills.store.reminders("default")] == ["call bob"]
+    assert say("cancel all my reminders on march 25th") == (
+        "You have no reminders on Wednesday, March 25."
+    )
+    assert len(skills.store.reminders("default")) == 1
+
+
 def test_profiles_are_isolated(db, clock):
     store = SkillStore(db)
     a = Skills(store, "alice", NY, clock=clock)

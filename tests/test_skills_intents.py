@@ -156,6 +156,16 @@ def test_ordinary_talk_goes_to_the_llm(rec, text):
         ("remind me how many lists i have", "lists", "which"),
         ("Olly, could you please cancel dinner tonight", "reminders", "cancel"),
         ("Pause the tires.", "timers", "pause"),  # how Whisper tiny.en hears "timers" at times
+        # Actions that once did the opposite of what was asked:
+        ("please don't wake me up on saturday", "reminders", "cancel"),
+        ("switch the morning alarm off", "reminders", "cancel"),
+        ("i dont want any alarms tomorrow", "reminders", "cancel"),
+        ("did i set an alarm for the train", "reminders", "list"),
+        ("i'd like to see my set alarms", "reminders", "list"),
+        ("read what is on the camping list", "lists", "read"),
+        ("anything else left on my list", "lists", "read"),
+        ("throw out the packing list", "lists", "clear"),
+        ("wipe the dentist appointment I have booked", "reminders", "cancel"),
     ],
 )
 def test_phrasing_families_generalise(rec, text, skill, action):

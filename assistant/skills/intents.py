@@ -55,6 +55,8 @@ _SPOKEN_FORMS = {
     "tonights": "tonight's", "todays": "today's", "tomorrows": "tomorrow's",
     "g m t": "gmt", "gtm": "gmt", "u t c": "utc", "e s t": "est", "p s t": "pst",
     "anyones": "anyone's", "any ones": "anyone's",
+    "dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't",
+    "cant": "can't",
 }  # fmt: skip
 _SPOKEN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in _SPOKEN_FORMS) + r")\b")
 
@@ -113,7 +115,8 @@ _NOTES_CLEAR = re.compile(
     r"^(?:delete|clear|erase|remove|forget) (?:all )?(?:of )?(?:my|the) notes?\b"
 )
 _LIST_ADD = re.compile(
-    rf"^(?:add|put|include|append|stick|throw)(?: (?P<item>.+?))? (?:to|on|onto|in|into) "
+    rf"^(?:add|put|include|append|stick|throw(?! away| out))(?: (?P<item>.+?))? "
+    rf"(?:to|on|onto|in|into) "
     rf"{_ARTICLE}(?:{_NAME} )?{_LIST_WORD}(?: (?:of|for|called|named) "
     rf"(?P<list2>[\w' ]+))?$"
 )
@@ -123,7 +126,8 @@ _LIST_REMOVE = re.compile(
     rf"(?: (?:of|for|called|named) (?P<list2>[\w' ]+))?$"
 )
 _LIST_CLEAR = re.compile(
-    rf"^(?:clear|empty|wipe|clean|reset|delete|remove|erase|get rid of)(?: out)? "
+    rf"^(?:clear|empty|wipe|clean|reset|delete|remove|erase|get rid of|trash|throw away|"
+    rf"throw out|scrap|bin|dump)(?: out)? "
     rf"(?:(?:all|everything)(?: (?:from|on|in|of))? )?{_ARTICLE}(?:{_NAME} )?"
     rf"{_LIST_WORD}(?: (?:called|named) (?P<list2>[\w' ]+))?$"
 )
@@ -153,7 +157,9 @@ _ALARM_SET = re.compile(
 )
 _ALARM_CANCEL = re.compile(
     r"\b(?:cancel|delete|remove|turn off|switch off|disable|stop|clear|get rid of|erase|"
-    r"deactivate|don't want|silence|snooze|reset)\b.*\balarms?\b|\bno (?:more )?alarms?\b"
+    r"deactivate|don't want|silence|snooze|reset)\b.*\balarms?\b|\bno (?:more )?alarms?\b|"
+    r"\b(?:do not|don't|never) (?:wake|get) me\b|"
+    r"\b(?:set|turn|switch) (?:the |my |all |all my )?(?:\w+ )?alarms? off\b"
 )
 _ALARM_QUERY = re.compile(
     r"\balarms?\b.*\b(?:set|on|going off|go off|scheduled|settings?|for)\b|"
@@ -165,7 +171,8 @@ _REMINDER_CANCEL = re.compile(
     r"call off|undo|wipe)\b.*\b(?:reminders?|calendar|events?|meetings?|appointments?|"
     r"schedule|plans?|activity|activities|dates)\b|"
     r"^(?:delete|remove|cancel|clear) (?:it|that|this)$|"
-    r"^(?:cancel|delete|remove|clear|call off|scrap|drop)\b.*\b(?:scheduled|planned|booked)\b|"
+    r"^(?:cancel|delete|remove|clear|call off|scrap|drop|erase|wipe|get rid of)\b.*"
+    r"\b(?:scheduled|planned|booked)\b|"
     r"\b(?:make sure there (?:is|are) no|free up|clear (?:my|the) (?:day|morning|afternoon|"
     r"evening|schedule))\b"
 )
@@ -183,7 +190,8 @@ _OCCASIONS = (
 )
 # "cancel dinner tonight", "clear haircut today", "delete the breakfast at Ann's".
 _OCCASION_CANCEL = re.compile(
-    rf"^(?:cancel|delete|remove|clear|call off|scrap)\b.*\b(?:{_OCCASIONS}|{_CALENDAR_WORDS})\b"
+    rf"^(?:cancel|delete|remove|clear|call off|scrap|erase|wipe|get rid of|clean)\b.*"
+    rf"\b(?:{_OCCASIONS}|{_CALENDAR_WORDS})\b"
 )
 # A question about an occasion: "is Jessica's birthday on April 12th", "what time does the
 # concert begin", "where is Mary's party being held".
@@ -286,6 +294,8 @@ def _list_name(m: re.Match[str]) -> str:
 
 def canonical_list(name: str) -> str:
     """The list a name means: "" or "grocery" → "shopping", "todos" → "to do"."""
+    # "read what is on my list": the words before "on my" are not the list's name.
+    name = re.sub(r"^(?:.*\s)?(?:on|in) (?:my|the|our)(?:\s+|$)", "", name.strip())
     name = re.sub(r"^(?:my|the|a|an|our|new)\s+", "", name.strip())
     name = re.sub(r"\s+(?:list|lists)$", "", name)
     if name in ("", "shopping", "grocery", "groceries", "things i need to buy", "to buy",
@@ -530,7 +540,11 @@ class Recogniser:
                 "lists", "check", {"item": _item(m.group("item")), "list": _list_name(m)}, t
             )
         m = re.match(rf"^(?P<item>.+?) (?:to|on|onto) (?:my|the) (?:{_NAME} )?{_LIST_WORD}$", t)
-        if m and not re.match(r"^(?:what|how|is|are|who|which|when)\b", t):
+        if m and not re.search(
+            r"^(?:what|how|is|are|who|which|when|any|anything|list|inform|tell|show|did)\b|"
+            r"\b(?:read|what|items|anything)\b",
+            m["item"],
+        ):
             # "apples to my shopping list": the verb was lost (speech-to-text often drops it).
             return Intent(
                 "lists", "add", {"item": _item(m.group("item")), "list": _list_name(m)}, t
@@ -697,6 +711,8 @@ class Recogniser:
             return None
         if _ALARM_CANCEL.search(t):
             return Intent("reminders", "cancel", {"alarm": True}, t)
+        if re.search(r"\b(?:see|view|show|list)\b.*\balarms\b|\bset alarms\b", t):
+            return Intent("reminders", "list", {"alarm": True}, t)  # "I want to see all set alarms"
         if _ALARM_SET.search(t) and not re.search(
             r"^(?:is|are|do|did|what|when|which|check|list|show|tell)\b", t
         ):
@@ -708,6 +724,8 @@ class Recogniser:
             return None
         if _ALARM_QUERY.search(t):
             return Intent("reminders", "list", {"alarm": True}, t)
+        if re.match(r"^(?:did|do|does|is|are|have|has|was|were|what|which|when|my)\b", t):
+            return Intent("reminders", "list", {"alarm": True}, t)  # "did I set an alarm for …"
         if re.search(r"\b(?:alarm|wake me|get me up)\b", t) and not re.match(r"^i\b", t):
             return Intent("reminders", "set", {"alarm": True}, t)
         if times.parse(t, _REFERENCE).found and not re.match(r"^i\b", t):

@@ -229,12 +229,18 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
     if not items:
         return Reply(f"You have no {kind}s to cancel.")
     t = intent.text
+    parsed = times.parse(t, now, purpose="query")
     if re.search(r"\b(?:all|every|everything|any)\b", t):
+        if parsed.when is not None and not parsed.when.rule:
+            # "cancel all my meetings on March 2nd": all of that day's, not all of them.
+            day = parsed.when.at.date()
+            items = [r for r in items if datetime.fromtimestamp(r.due, ctx.zone).date() == day]
+            if not items:
+                return Reply(f"You have no {kind}s {times.day_words(parsed.when.at, now)}.")
         for r in items:
             ctx.store.delete_reminder(ctx.profile, r.id)
         ctx.changed()
         return Reply(f"Cancelled {plural(len(items), kind)}.")
-    parsed = times.parse(t, now, purpose="query")
     wanted = _words(second_person(parsed.rest))
     matches = _best_matches(items, wanted)
     if not matches and not wanted and parsed.when is not None and not parsed.when.rule:
