@@ -487,11 +487,8 @@ def cmd_memory(args: argparse.Namespace) -> int:
                 with out or open(args.file, "w", encoding="utf-8") as fh:
                     if store:
                         n = store.export(fh, profile)
-                        skills = SkillStore(path)
-                        try:
+                        with contextlib.closing(SkillStore(path)) as skills:
                             kept = skills.export(fh, profile)
-                        finally:
-                            skills.close()
             except OSError as e:
                 raise AssistantError(f"cannot write {args.file}: {e}") from None
             if out is None:
@@ -537,11 +534,8 @@ def _import_memory(
             memories.append(line)
     checked = check_records(records)
     n = store.import_(memories, profile)
-    skills = SkillStore(path)
-    try:
+    with contextlib.closing(SkillStore(path)) as skills:
         kept = skills.import_(checked, profile)
-    finally:
-        skills.close()
     return n, kept
 
 

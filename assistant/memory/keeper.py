@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import MemoryConfig
 from assistant.memory.facts import extract, parse_command
 from assistant.memory.recall import STOPWORDS
 from assistant.memory.store import Memory, MemoryStore
+
+if TYPE_CHECKING:
+    from assistant.skills.store import SkillStore
 
 _IRREGULAR = {
     "is": "are",
@@ -50,26 +55,11 @@ def second_person(note: str) -> str:
     return re.sub(r"\bthey\b", "you", note)
 
 
-def forget_skills_data(path: Path, profile: str) -> int:
-    """Erase the profile's lists, notes, reminders and timers kept in the same database file."""
+def _skills(path: Path) -> contextlib.closing[SkillStore]:
+    """The skills' tables in the same database file (lists, notes, reminders, timers)."""
     from assistant.skills.store import SkillStore  # the skills build on memory, not the reverse
 
-    skills = SkillStore(path)
-    try:
-        return skills.forget_profile(profile)
-    finally:
-        skills.close()
-
-
-def forget_skill_notes(path: Path, profile: str, words: list[str]) -> int:
-    """Erase the profile's skill notes that mention all of words; returns how many."""
-    from assistant.skills.store import SkillStore
-
-    skills = SkillStore(path)
-    try:
-        return skills.forget_notes_about(profile, words)
-    finally:
-        skills.close()
+    return contextlib.closing(SkillStore(path))
 
 
 def _when(m: Memory) -> str:
@@ -143,12 +133,14 @@ class MemoryKeeper:
         topic = cmd.topic.strip()
         if topic in ("everything", "all", "me", "about me"):
             self.store.forget_many([m.id for m in self.store.list(self.profile)], self.profile)
-            forget_skills_data(self.store.path, self.profile)
+            with _skills(self.store.path) as skills:
+                skills.forget_profile(self.profile)
             return "Done. I've forgotten everything you told me.", ["*"]
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
         forgotten = self.store.forget_about(topic, self.profile)
         # Notes taken by the skills ("take a note: …") are things the user said too.
-        n = len(forgotten) + forget_skill_notes(self.store.path, self.profile, words)
+        with _skills(self.store.path) as skills:
+            n = len(forgotten) + skills.forget_notes_about(self.profile, words)
         if not n:
             return f"I don't have anything about {topic} to forget.", words
         return f"Done. I've forgotten {n} thing{'s' if n != 1 else ''} about {topic}.", words
