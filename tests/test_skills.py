@@ -246,6 +246,11 @@ def test_dates_counts_and_conversions(skills):
         "3 pm in London is 11 am in New York."
     )
     assert say("it is seven am in pacific standard time") == "7 am in Pacific is 10 am here."
+    assert say("what is 3 pm GMT in Tokyo") == "3 pm in GMT is midnight the next day in Tokyo."
+    assert say("convert 9 am UTC+1 to GMT-7:30") == "9 am in GMT+1 is 12:30 am in GMT-7:30."
+    assert say("convert eight thirty am from gmt four to gmt five thirty") == (
+        "8:30 am in GMT+4 is 10 am in GMT+5:30."
+    )
     assert say("when it's 1 am in tokyo what time is it in new york") == (
         "1 am in Tokyo is 12 noon the day before in New York."
     )

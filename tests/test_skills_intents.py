@@ -151,6 +151,8 @@ def test_ordinary_talk_goes_to_the_llm(rec, text):
         ("how many sundays are there in february", "time", "count_days"),
         ("if it is 9 am in new york what time is it in paris", "time", "zones"),
         ("it's 6 pm in eastern standard time", "time", "zones"),
+        ("what's 10 am utc in india", "time", "zones"),
+        ("convert 5 pm gmt+2 to utc", "time", "zones"),
         ("delete my to-do's for today", "lists", "clear"),
         ("make a list about the concert schedule", "lists", "create"),
         ("remind me how many lists i have", "lists", "which"),
@@ -211,6 +213,10 @@ def test_phrasing_families_generalise(rec, text, skill, action):
         "every day I have to walk the dog",
         "what features do you have planned",
         "today I had a meeting with george",
+        "show me how to cook rice in 10 minutes",
+        "give me a workout i can do in 20 minutes",
+        "what is 7 times 8 in binary",
+        "convert 5 miles to kilometers",
     ],
 )
 def test_talk_near_the_new_rules_goes_to_the_llm(rec, text):

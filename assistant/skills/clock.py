@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from assistant.skills import times
 from assistant.skills.context import Context, Reply
@@ -70,16 +69,17 @@ def handle(intent: Intent, ctx: Context) -> Reply:
         day = "" if there.date() == now.date() else (
             " tomorrow" if there.date() > now.date() else " yesterday")  # fmt: skip
         return Reply(f"It's {_clock(there)}{day} in {intent.slots['place'].title()}.")
-    # Time differences and conversions between places.
+    # Time differences and conversions between places (or UTC offsets: "gmt plus 5 30").
     names = re.findall(r"[a-z][a-z .']+", intent.text)
-    zones: list[tuple[str, ZoneInfo]] = []
+    zones: list[tuple[str, tzinfo]] = []
     for chunk in re.split(r"\b(?:and|to|from|between|in|vs|versus)\b", intent.text):
-        z = find_zone(chunk)
-        if z and all(z.key != o.key for _, o in zones):
+        z = _offset_zone(chunk) or find_zone(chunk)
+        if z and all(str(z) != str(o) for _, o in zones):
             zones.append((chunk.strip(), z))
     if not zones and not names:
         return Reply("Which places?")
-    parsed = times.parse(intent.text, now, purpose="query")
+    # The offsets' numbers are not clock times.
+    parsed = times.parse(_OFFSET.sub(" ", intent.text), now, purpose="query")
     if zones and parsed.when and parsed.when.has_time and not parsed.when.rule:
         # "what is 7 am pacific time in eastern time", "it's 3 pm in London": convert the time.
         (na, za), (nb, zb) = zones[0], (zones[1] if len(zones) > 1 else ("here", ctx.zone))
@@ -105,13 +105,32 @@ def handle(intent: Intent, ctx: Context) -> Reply:
     return Reply(f"{b} is {amount} {rel} {a}; it's {_clock(now.astimezone(zb))} there.")
 
 
-def _place_name(said: str, zone: ZoneInfo) -> str:
+# A UTC offset as said: "gmt 4", "utc minus 7", "gmt plus 5 30" (normalised from "GMT+5:30").
+_OFFSET = re.compile(
+    r"\b(?:gmt|utc) (?:(?P<sign>plus|minus) )?(?P<h>\d{1,2})(?:[: ](?P<m>[0-5]\d))?\b"
+)
+
+
+def _offset_zone(said: str) -> timezone | None:
+    m = _OFFSET.search(said)
+    if m is None or int(m["h"]) > 14:
+        return None
+    offset = timedelta(hours=int(m["h"]), minutes=int(m["m"] or 0))
+    sign = "-" if m["sign"] == "minus" else "+"
+    hours = f"{m['h']}:{m['m']}" if m["m"] else m["h"]
+    return timezone(-offset if sign == "-" else offset, f"GMT{sign}{hours}")
+
+
+def _place_name(said: str, zone: tzinfo) -> str:
     if said == "here":
         return "here"
+    zone_key = getattr(zone, "key", None)
+    if zone_key is None:  # a UTC offset
+        return str(zone)
     for name, key in place_names().items():
-        if key == zone.key and name in said:
+        if key == zone_key and name in said:
             return name.title() if len(name) > 3 else name.upper()
-    return zone.key.rsplit("/", 1)[1].replace("_", " ")
+    return zone_key.rsplit("/", 1)[1].replace("_", " ")
 
 
 def _count_days(intent: Intent, today: date) -> str:

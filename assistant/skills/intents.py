@@ -61,6 +61,9 @@ _SPOKEN_FORMS = {
 _SPOKEN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in _SPOKEN_FORMS) + r")\b")
 
 
+_SIGN = {"+": "plus", "-": "minus"}
+
+
 def normalise(text: str) -> str:
     """Lower case, plain apostrophes, no punctuation but in numbers, wake words off, digits."""
     t = text.lower().replace("’", "'").replace("‘", "'")
@@ -68,6 +71,8 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<!\d),|,(?!\d)", " and ", t)
     t = re.sub(r"[^\w\s':.,/-]|(?<!\d)[.:/](?!\d)|(?<=\d)[.,](?!\d)", " ", t)
     t = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", t)
+    # "UTC+2", "GMT-5": the sign is a word, as said ("gmt minus 5"), before punctuation goes.
+    t = re.sub(r"\b(gmt|utc) ?([+-]) ?(?=\d)", lambda m: f"{m[1]} {_SIGN[m[2]]} ", t)
     t = " ".join(t.replace("-", " ").split())
     t = _SPOKEN.sub(lambda m: _SPOKEN_FORMS[m.group(0)], t)
     # "remainder" is a common mishearing of "reminder" (but "the remainder of" is itself).
@@ -188,16 +193,26 @@ _OCCASIONS = (
     r"rehearsal|graduation|funeral|dentist|presentation|marriage|exhibition|parade|"
     r"concerts|parties|games|matches)"
 )
+_WHEN_WORDS = (
+    r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d|"
+    r"tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|"
+    r"evening|noon|next week|this week|weekend)"
+)
 # "cancel dinner tonight", "clear haircut today", "delete the breakfast at Ann's".
 _OCCASION_CANCEL = re.compile(
-    rf"^(?:cancel|delete|remove|clear|call off|scrap|erase|wipe|get rid of|clean)\b.*"
-    rf"\b(?:{_OCCASIONS}|{_CALENDAR_WORDS})\b"
+    rf"^(?:cancel|delete|remove|clear|call off|scrap|erase|wipe|get rid of|clean)\b"
+    rf"(?!.*\bfrom (?:my |the )?(?!calendar|schedule|agenda|diary|reminders)\w)"
+    rf".*\b(?:{_OCCASIONS}|{_CALENDAR_WORDS})\b"
 )
 # A question about an occasion: "is Jessica's birthday on April 12th", "what time does the
 # concert begin", "where is Mary's party being held".
 _OCCASION_QUERY = re.compile(
-    rf"^(?:is|are|was|when|where|what time|at what time|how long|which|what(?:'s| is| are)? "
-    rf"(?:the )?(?:upcoming|next))\b.*\b{_OCCASIONS}\b"
+    rf"^(?:when|where|what time|at what time|how long|which|what(?:'s| is| are)? "
+    rf"(?:the )?(?:upcoming|next))\b.*\b{_OCCASIONS}\b|"
+    # "is Jessica's birthday on April 12th" — but not "is the concert worth going to".
+    rf"^(?:is|are|was)\b.*\b(?:my|our|[a-z]+'s)\b.*\b{_OCCASIONS}\b|"
+    rf"^(?:is|are|was)\b.*\b{_OCCASIONS}\b.*\b{_WHEN_WORDS}"
 )
 _REMINDER_QUERY = re.compile(
     rf"\b(?:what(?:'s| is| are| do i have)?|when(?:'s| is| are)?|do i have|have i|is there|"
@@ -219,12 +234,6 @@ _REMINDER_QUERY = re.compile(
     rf"\bdo i have (?:plans|anything on|something on)\b|\bwhat(?:'s| is) happening (?:today|"
     rf"tomorrow|tonight|this|on|next|after|before|between|from|at)\b|"
     rf"\bwhat(?:'s| is) next on my\b|^(?:is|are|was|were)\b.*\b(?:scheduled|planned|booked)\b"
-)
-_WHEN_WORDS = (
-    r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d|"
-    r"tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|"
-    r"evening|noon|next week|this week|weekend)"
 )
 _REMINDER_SET_LOOSE = re.compile(
     rf"\b(?:schedule|add|put|set|book|create|make|arrange|plan|organi[sz]e|invite|enter|"
@@ -395,8 +404,13 @@ class Recogniser:
             and not re.search(r" and (?:i|i'm|we|it)\b| but | so ", t)
         ):
             return Intent("reminders", "set", {}, t)  # "on monday I need to call Greg"
-        if _PLAN_TOLD.match(t) and times.parse(t, _REFERENCE).found:
-            # "I have a meeting at noon today": nothing else said, so it is for the calendar.
+        if (
+            _PLAN_TOLD.match(t)
+            and re.search(r"\b(?:at|by|from) (?:\d|noon|midnight)|\b\d+(?::\d\d)? ?[ap]m\b", t)
+            and times.parse(t, _REFERENCE).found
+        ):
+            # "I have a meeting at noon today": nothing else said, and a clock time, so it is for
+            # the calendar ("I have a date tonight!" is news to talk about).
             return Intent("reminders", "set", {}, t)
         if len(t.split()) > 3 and _STATEMENT.match(t) and not _COMMAND_WORD.search(t):
             return None  # "the meeting went well today", "we had dinner at 8": telling, not asking
@@ -460,8 +474,9 @@ class Recogniser:
         if _REMIND.search(t) and not _REMINDER_QUERY_FIRST.search(t):
             return Intent("reminders", "set", {}, t)
         # "give me an update on the election in one hour": a request, and when to do it.
-        m = re.match(rf"^(?:{_DELAYABLE}) .+ (?:in|after) (?P<rest>.+)$", t)
-        if m:
+        m = re.match(rf"^(?:{_DELAYABLE}) (?P<what>.+) (?:in|after) (?P<rest>.+)$", t)
+        if m and not re.search(r"\b(?:how|what|why|where|which|who|that|can|could)\b", m["what"]):
+            # (but "show me how to cook rice in 10 minutes" says how long, not when)
             d = times.find_duration(m.group("rest"))
             if d and d[1] == (0, len(m.group("rest"))):
                 return Intent("reminders", "set", {}, t)
@@ -670,7 +685,7 @@ class Recogniser:
             return Intent("time", "day_of", {}, t)
         if re.search(
             r"\b(?:eastern|pacific|central|mountain|atlantic|greenwich|gmt|utc|est|pst|cst)"
-            r"\b.*\btime\b",
+            r"\b.*\btime\b|\b(?:gmt|utc)(?: plus| minus)? \d.*\b(?:to|in|into)\b",
             t,
         ):
             return Intent("time", "zones", {}, t)
@@ -678,6 +693,11 @@ class Recogniser:
             re.search(r"\bdate\b", t) and _DATE_NOW.search(t)
         ):
             return None
+        m = re.match(
+            r"^(?:what(?:'s| is)|convert) (?P<a>.*\d.*?) (?:in|to|into) (?P<b>[a-z .']+)$", t
+        )
+        if m and find_zone(m["a"]) is not None and find_zone(m["b"]) is not None:
+            return Intent("time", "zones", {}, t)  # "what is 3 pm GMT in Tokyo"
         if re.search(r"\b(?:if|when) it(?:'s| is) \d", t) and _TIME_PLACE.search(t):
             return Intent("time", "zones", {}, t)  # "if it's 3 pm in London, what time in NY"
         m = _TIME_PLACE.search(t)
