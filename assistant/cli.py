@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import os
 import sys
 import threading
@@ -202,6 +203,9 @@ def _exit_soon(code: int = 0, grace_s: float = 5.0) -> None:
     timer = threading.Timer(grace_s, bail)
     timer.daemon = True
     timer.start()
+    # The backstop in C, for an interpreter wedged inside a native call (no Python thread can
+    # run then): print every thread's stack to stderr, then exit.
+    faulthandler.dump_traceback_later(grace_s + 3, exit=True)
 
 
 def _status(message: str) -> None:
@@ -654,6 +658,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `assistant` console script."""
+    # A crash or a hang ended by SIGABRT prints every thread's stack (for bug reports).
+    with contextlib.suppress(Exception):
+        faulthandler.enable()
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {

@@ -11,7 +11,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 def _benchmarks() -> Path:
     """The shared benchmark data: $ASSISTANT_BENCHMARKS, ../shared/benchmarks, or /work/shared."""
     candidates = [Path(p) for p in [os.environ.get("ASSISTANT_BENCHMARKS", "")] if p]
@@ -102,3 +101,26 @@ def pulse(tmp_path_factory):
     finally:
         patch.undo()
         subprocess.run(["bash", str(scripts / "pa_down.sh"), str(base)], timeout=60)
+
+
+def interrupt(proc, timeout: float = 30.0) -> tuple[str, str]:
+    """Ctrl+C a running `assistant` process and collect its output.
+
+    If it has not ended after `timeout`, SIGABRT makes Python's faulthandler (enabled by the CLI)
+    print every thread's stack to stderr, so a hang on the way out is reported with where it was.
+    """
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        return out, f"did not end within {timeout} s of Ctrl+C; its threads:\n{err}"

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from assistant.audio.frames import RATE, read_audio
-from tests.conftest import ASSISTANT, run_env
+from tests.conftest import ASSISTANT, interrupt, run_env
 
 pytestmark = pytest.mark.audio
 
@@ -386,8 +386,7 @@ def test_voice_loop_on_devices(pulse, speech_dir, tmp_path, steady_config, defau
         # The engine says "listening" again once the reply has played out.
         wait_for(lambda: len(of_type("listening")) >= 2, 60, "the reply to finish", proc, events)
         time.sleep(0.3)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = interrupt(proc)
         time.sleep(0.2)
     finally:
         if proc is not None and proc.poll() is None:

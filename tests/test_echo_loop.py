@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 import pytest
 
 from assistant.audio.frames import RATE
-from tests.conftest import ASSISTANT, ROOT, run_env
+from tests.conftest import ASSISTANT, ROOT, interrupt, run_env
 from tests.test_audio_devices import Recorder, loud_blocks, read_events, wait_for
 
 pytestmark = [pytest.mark.audio, pytest.mark.models]
@@ -104,13 +103,7 @@ def start_talk(tmp_path: Path, config: str) -> tuple[subprocess.Popen, Path]:
 
 
 def stop_talk(proc: subprocess.Popen) -> tuple[str, str]:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-    try:
-        return proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.communicate()
+    return interrupt(proc)
 
 
 def span(rec: Recorder, t0: float, t1: float) -> np.ndarray:
