@@ -266,6 +266,8 @@ class DeviceSpeaker:
         self._drained = threading.Event()
         self._drained.set()
         self._closed = False
+        self._paused_at: float | None = None
+        self._held: list[np.ndarray] = []  # queued audio held back while paused
         self.underruns = 0
         # Time from writing a sample in the callback to hearing it: measured by every callback
         # (PortAudio's DAC time; larger than the nominal latency on sound servers).
@@ -319,24 +321,65 @@ class DeviceSpeaker:
         if len(pcm) == 0:
             return max(self.clock.now(), self._end)
         with self._lock:
-            delay = self._delay if self._delay is not None else self.latency
-            start = max(self.clock.now() + delay, self._end)
+            if self._paused_at is not None:  # held; its start as if the pause had not begun
+                start = max(self._paused_at, self._end)
+                self._held.append(pcm)
+            else:
+                delay = self._delay if self._delay is not None else self.latency
+                start = max(self.clock.now() + delay, self._end)
+                self._chunks.append(pcm)
+                self._drained.clear()
             self._end = start + len(pcm) / self.rate
-            self._chunks.append(pcm)
-            self._drained.clear()
         return start
 
     def busy_until(self) -> float:
         return self._end
+
+    def pause(self) -> float:
+        """Hold back the queued audio; returns when the sound stops (what the device holds plays).
+
+        Queued audio plays back to back, so the held audio would have started right then.
+        """
+        with self._lock:
+            if self._paused_at is None:
+                now = self.clock.now()
+                delay = self._delay if self._delay is not None else self.latency
+                self._paused_at = max(now, min(self._end, now + delay))
+                if self._chunks:
+                    self._held = [self._chunks[0][self._offset :], *self._chunks[1:]]
+                    self._end = self._paused_at + sum(len(c) for c in self._held) / self.rate
+                self._chunks.clear()
+                self._offset = 0
+                self._drained.set()
+            return self._paused_at
+
+    def resume(self) -> float:
+        """Queue what pause() held back; returns how much later it plays than it would have."""
+        with self._lock:
+            if self._paused_at is None:
+                return 0.0
+            delay = self._delay if self._delay is not None else self.latency
+            shift = max(0.0, self.clock.now() + delay - self._paused_at)
+            if self._end > self._paused_at:
+                self._end += shift
+            if self._held:
+                self._chunks.extend(self._held)
+                self._drained.clear()
+            self._held, self._paused_at = [], None
+            return shift
 
     def stop(self) -> float:
         """Drop the queued audio; returns when the sound stops (what the device holds plays)."""
         with self._lock:
             self._chunks.clear()
             self._offset = 0
+            self._drained.set()
+            if self._paused_at is not None:  # silent since the pause; drop what was held
+                at, self._paused_at, self._held = self._paused_at, None, []
+                self._end = min(self._end, at)
+                return at
             delay = self._delay if self._delay is not None else self.latency
             self._end = min(self._end, self.clock.now() + delay)
-            self._drained.set()
             return max(self._end, self.clock.now())
 
     def wait(self) -> None:
@@ -354,6 +397,7 @@ class DeviceSpeaker:
         self._closed = True
         with self._lock:
             self._chunks.clear()
+            self._held.clear()
             self._offset = 0
             self._drained.set()
         with contextlib.suppress(Exception):
