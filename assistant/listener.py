@@ -14,6 +14,7 @@ from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Sta
 from assistant.stages.vad import CHUNK, VoiceDetector
 
 _CHUNK_S = CHUNK / RATE
+_DIGITAL_SILENCE = 1e-4  # peak level (-80 dBFS, ~3 LSB of 16-bit audio) of no sound at all
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,12 @@ class Listener:
         if self._utterance is not None:
             self._utterance.append((t, chunk))
         self.level_db = float(20 * np.log10(max(float(np.sqrt(np.mean(chunk**2))), 1e-6)))
-        event = self.endpointer.update(self.vad.probability(chunk), t, _CHUNK_S)
+        # Digital silence (a file's, or a virtual device's with nothing playing) is not speech,
+        # and is kept from Silero: seconds of it left the model deaf to a soft word that
+        # followed ("nevermind" peaked at 0.50 after 3 s of zeros, 0.83 without them).
+        silent = float(np.max(np.abs(chunk), initial=0.0)) < _DIGITAL_SILENCE
+        prob = 0.0 if silent else self.vad.probability(chunk)
+        event = self.endpointer.update(prob, t, _CHUNK_S)
         if isinstance(event, Started):
             since = event.t - self.config.pre_roll_ms / 1000
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]

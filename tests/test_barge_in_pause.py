@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from assistant import events as ev
 from assistant.audio.files import FileMicrophone, FileSpeaker
@@ -279,3 +280,105 @@ def test_muting_the_mic_resumes_a_paused_reply():
     assert resumed.t - paused.t < 0.1
     (turn,) = of(got, ev.Turn)
     assert not turn.interrupted and turn.reply_text == LONG_TEXT
+
+
+@pytest.mark.audio
+def test_the_device_speaker_pauses_and_resumes_without_losing_audio(pulse):
+    from assistant.audio.devices import DeviceSpeaker
+    from tests.test_audio_devices import Recorder, loud_blocks
+
+    rate = 22_050
+    voice = (0.4 * np.sin(2 * np.pi * 440 * np.arange(int(1.5 * rate)) / rate)).astype(np.float32)
+    more = voice[: int(0.3 * rate)]
+    with Recorder("vspeaker.monitor") as rec:
+        rec.wait_for_data()
+        speaker = DeviceSpeaker("")
+        try:
+            time.sleep(0.3)
+            start = speaker.play(voice, rate)
+            time.sleep(0.5)
+            at = speaker.pause()
+            # Queued while paused: placed after what it holds, as if there were no pause.
+            later = speaker.play(more, rate)
+            assert later == pytest.approx(start + 1.5, abs=0.02)
+            assert speaker.busy_until() == pytest.approx(start + 1.8, abs=0.02)
+            time.sleep(0.6)
+            shift = speaker.resume()
+            assert 0.55 < shift < 0.6 + 0.3  # the pause, plus the device's delay at most
+            assert speaker.busy_until() == pytest.approx(start + 1.8 + shift, abs=0.05)
+            speaker.wait()
+            time.sleep(0.3)
+        finally:
+            speaker.close()
+        rec.stop()
+        played = loud_blocks(rec.audio(), -30.0)  # indices of the loud 20 ms blocks
+    assert at - start == pytest.approx(0.5, abs=0.15)
+    # Every sample played once: 1.8 s of sound, with one silent stretch of about the pause.
+    assert abs(len(played) * 0.02 - 1.8) < 0.1, len(played) * 0.02
+    gaps = np.diff(played) * 0.02
+    assert abs(gaps.max() - shift) < 0.1 and np.sum(gaps > 0.04) == 1, gaps[gaps > 0.04]
+
+
+# -- hearing the interruption at all ----------------------------------------------------------
+
+
+class CountingVad(EnergyVad):
+    """The energy VAD, counting the chunks it judged and the resets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.judged = 0
+        self.resets = 0
+
+    def probability(self, chunk):
+        self.judged += 1
+        return super().probability(chunk)
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+def test_the_listener_keeps_digital_silence_from_the_vad_and_resets_it_after_each_utterance():
+    from assistant.audio.ports import Frame
+    from assistant.listener import Listener, Utterance
+
+    vad = CountingVad()
+    listener = Listener(vad, Config().vad)
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(1.0)])
+    pcm[: RATE // 2] += 1e-3  # half a second of a real mic's noise floor first
+    got = []
+    for i in range(0, len(pcm), 512):
+        got += listener.feed(Frame(pcm[i : i + 512], i / RATE))
+    assert [type(e).__name__ for e in got][-1] == "Utterance" and isinstance(got[-1], Utterance)
+    # The noise and the tone were judged; the digital silence was not.
+    assert abs(vad.judged - round(1.5 * RATE / 512)) <= 2
+    assert vad.resets == 1
+
+
+@pytest.mark.models
+def test_a_soft_word_after_a_long_utterance_and_silence_is_heard(speech_dir, default_config):
+    """The bench's missed interruption: "nevermind" 3 s after a 6.5 s utterance went unheard."""
+    from assistant.audio.frames import read_audio
+    from assistant.audio.ports import Frame
+    from assistant.endpointing import Started
+    from assistant.listener import Listener
+    from assistant.models import registry
+    from assistant.stages.vad import SileroVad
+
+    vad = SileroVad(registry.require(default_config, "vad"))
+    long = read_audio(speech_dir / "pocketsphinx_librivox_sas_0870.wav")
+    soft = read_audio(speech_dir / "commands_en/nevermind.wav")
+    rng = np.random.default_rng(0)
+    for gap in (silence(3.0), (rng.standard_normal(3 * RATE) * 1e-3).astype(np.float32)):
+        listener = Listener(vad, default_config.vad)
+        listener.reset()
+        pcm = np.concatenate([long, gap, soft])
+        starts = []
+        for i in range(0, len(pcm) - 511, 512):
+            starts += [
+                e.t
+                for e in listener.feed(Frame(pcm[i : i + 512], i / RATE))
+                if isinstance(e, Started)
+            ]
+        soft_at = (len(long) + len(gap)) / RATE
+        assert len(starts) == 2 and soft_at < starts[1] < soft_at + len(soft) / RATE, starts
