@@ -338,16 +338,19 @@ class DeviceSpeaker:
     def pause(self) -> float:
         """Hold back the queued audio; returns when the sound stops (what the device holds plays).
 
-        Queued audio plays back to back, so the held audio would have started right then.
+        Queued audio plays back to back: the sound stops where the held audio would have begun.
         """
         with self._lock:
             if self._paused_at is None:
                 now = self.clock.now()
                 delay = self._delay if self._delay is not None else self.latency
-                self._paused_at = max(now, min(self._end, now + delay))
                 if self._chunks:
                     self._held = [self._chunks[0][self._offset :], *self._chunks[1:]]
-                    self._end = self._paused_at + sum(len(c) for c in self._held) / self.rate
+                    held_s = sum(len(c) for c in self._held) / self.rate
+                    self._paused_at = max(now, self._end - held_s)
+                    self._end = self._paused_at + held_s
+                else:  # nothing queued: what the device holds plays out
+                    self._paused_at = max(now, min(self._end, now + delay))
                 self._chunks.clear()
                 self._offset = 0
                 self._drained.set()
