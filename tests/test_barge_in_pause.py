@@ -314,7 +314,7 @@ def test_the_device_speaker_pauses_and_resumes_without_losing_audio(pulse):
         played = loud_blocks(rec.audio(), -30.0)  # indices of the loud 20 ms blocks
     assert at - start == pytest.approx(0.5, abs=0.15)
     # Every sample played once: 1.8 s of sound, with one silent stretch of about the pause.
-    assert abs(len(played) * 0.02 - 1.8) < 0.1, len(played) * 0.02
+    assert abs(len(played) * 0.02 - 1.8) < 0.045, len(played) * 0.02
     gaps = np.diff(played) * 0.02
     assert abs(gaps.max() - shift) < 0.1 and np.sum(gaps > 0.04) == 1, gaps[gaps > 0.04]
 
