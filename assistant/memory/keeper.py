@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from datetime import datetime
 
 from assistant.config import MemoryConfig
@@ -67,6 +69,13 @@ class MemoryKeeper:
         self.config = config
         self.persona_name = persona_name
         self.thread = datetime.now().strftime("conversation %Y-%m-%d %H:%M:%S")
+        # Load the search indexes while the models load, not in the user's first turn.
+        threading.Thread(target=self._warm, name="memory-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        # Closed early or unreadable: the first real search reports it.
+        with contextlib.suppress(Exception):
+            self.store.warm(self.profile)
 
     def facts(self) -> list[str]:
         """The pinned facts, for the system prompt."""

@@ -213,8 +213,8 @@ THREAD_WEIGHT = 0.3
 
 
 def date_text(when: datetime) -> str:
-    """A timestamp as words BM25 can match: "8 May 2023"."""
-    return f"{when.day} {when.strftime('%B')} {when.year}"
+    """A timestamp as words BM25 can match: "8 May 2023" (English whatever the locale)."""
+    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
 
 
 def keywords(question: str, drop: list[str] = ()) -> list[str]:

@@ -30,7 +30,8 @@ import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.memory import recall, schema
-from assistant.memory.vectors import VectorIndex
+from assistant.memory.keywords import KeywordIndex
+from assistant.memory.vectors import Nearest, VectorIndex
 from assistant.stages.embedder import Embedder
 
 _PROFILE = re.compile(r"^[\w][\w .-]{0,63}$")
@@ -108,10 +109,10 @@ class MemoryStore:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._indexes: dict[str, VectorIndex] = {}
+        self._keywords: dict[str, KeywordIndex] = {}  # loaded with the profile's vectors
         self._speakers: dict[str, list[str]] = {}
         self._data_version = self._version()
         self._pool: ThreadPoolExecutor | None = None
-        self._counts: dict[str, tuple[int, dict[str, int]]] = {}  # profile -> (size, word counts)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -142,19 +143,36 @@ class MemoryStore:
         version = self._version()
         if version != self._data_version:
             self._indexes.clear()
+            self._keywords.clear()
             self._speakers.clear()
-            self._counts.clear()
             self._data_version = version
+
+    def warm(self, profile: str = "default") -> None:
+        """Load the profile's search indexes now (a second or two per 100k memories)."""
+        with self._lock:
+            self._sync()
+            self._index(profile)
 
     def _index(self, profile: str) -> VectorIndex:
         index = self._indexes.get(profile)
         if index is None:
             index = VectorIndex(getattr(self.embedder, "dim", 384))
-            rows = self._db.execute(
-                "SELECT n, vec FROM memories WHERE profile = ? AND vec IS NOT NULL", (profile,)
-            ).fetchall()
-            index.load([r[0] for r in rows], [r[1] for r in rows])
+            where = "FROM memories WHERE profile = ? AND vec IS NOT NULL"
+            (count,) = self._db.execute(f"SELECT count(*) {where}", (profile,)).fetchone()
+            index.load(self._db.execute(f"SELECT n, vec {where}", (profile,)), count)
             self._indexes[profile] = index
+            # The keyword index is built from the text each time (a second per 100k memories)
+            # rather than stored: SQLite stays the one copy of the user's words.
+            keywords = KeywordIndex()
+            keywords.load(
+                (n, thread, _line(speaker, text), recall.date_text(datetime.fromtimestamp(at)))
+                for n, thread, speaker, text, at in self._db.execute(
+                    "SELECT n, thread, speaker, text, at FROM memories WHERE profile = ? "
+                    "ORDER BY n",
+                    (profile,),
+                )
+            )
+            self._keywords[profile] = keywords
         return index
 
     def _write(self) -> _Transaction:
@@ -253,6 +271,7 @@ class MemoryStore:
         Neighbours' vectors are recomputed from stored line vectors, with no new embedding.
         """
         index = self._index(profile)
+        keywords = self._keywords[profile]
         owner = owner_token(profile)
         for thread, new in touched.items():
             if thread:
@@ -316,6 +335,8 @@ class MemoryStore:
                 )
                 self._db.execute("UPDATE memories SET vec = ? WHERE n = ?", (_blob(vec), n))
                 index.upsert(n, vec)
+                if n not in keywords:  # neighbours' context comes from the thread's order
+                    keywords.add(n, thread, lines[i], recall.date_text(when))
             if thread:
                 self._write_thread(profile, thread, lines)
 
@@ -394,6 +415,7 @@ class MemoryStore:
         self._db.execute("DELETE FROM memories WHERE n = ?", (n,))
         self._db.execute("DELETE FROM memories_fts WHERE rowid = ?", (n,))
         self._index(profile).remove(n)
+        self._keywords[profile].remove(n)
         if thread:
             if neighbours:
                 self._reindex(profile, {thread: neighbours})
@@ -504,10 +526,11 @@ class MemoryStore:
                 speakers = self._speaker_names(profile)
                 words = self._searchable(profile, recall.keywords(query, drop=speakers))
                 keywords = recall.or_query(words)
-                bm25 = self._keyword_scores(profile, keywords) if keywords else {}
+                bm25 = self._keyword_scores(profile, words) if words else {}
+                threads = self._thread_scores(profile, keywords) if keywords else {}
             finally:
-                sims = job.result()
-            cosine = index.top(sims, recall.CANDIDATES, also=bm25)
+                near = job.result()
+            cosine = index.top(near, recall.CANDIDATES, also=bm25)
             scores = recall.fuse(bm25, cosine)
             for n in [n for n in scores if n not in bm25 and cosine.get(n, 0.0) < min_similarity]:
                 del scores[n]
@@ -523,7 +546,6 @@ class MemoryStore:
                     [profile, *scores],
                 )
             }
-            threads = self._thread_scores(profile, keywords) if keywords else {}
             named = recall.named_speaker(query, speakers)
             window = recall.time_window(query, now)
             span = (window[0].timestamp(), window[1].timestamp()) if window else None
@@ -554,8 +576,8 @@ class MemoryStore:
             }
             return [_scored(found[ns[n]], scores[n]) for n in best]
 
-    def _similarities(self, index: VectorIndex, query: str) -> np.ndarray:
-        return index.similarities(self.embedder.embed([query])[0])
+    def _similarities(self, index: VectorIndex, query: str) -> Nearest:
+        return index.nearest(self.embedder.embed([query])[0])
 
     def _worker(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -563,43 +585,15 @@ class MemoryStore:
         return self._pool
 
     def _searchable(self, profile: str, words: list[str]) -> list[str]:
-        """The words worth searching for, by how many of the profile's memories say each.
-
-        Counts are cached per profile and dropped once the profile grew or shrank by a tenth:
-        they only steer which words are searched, so slightly stale counts do no harm, and a
-        live turn's search then seldom pays for counting.
-        """
+        """The words worth searching for, by how many of the profile's memories say each."""
         if len(words) <= 1:
             return words
-        total = len(self._index(profile))
-        size, counts = self._counts.get(profile, (total, {}))
-        if abs(total - size) > size / 10:
-            size, counts = total, {}
-        self._counts[profile] = (size, counts)
-        owner = owner_token(profile)
-        for w in words:
-            if w not in counts:
-                counts[w] = self._db.execute(
-                    "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?",
-                    (f'owner : "{owner}" AND {{line date}} : "{w}"',),
-                ).fetchone()[0]
-        return recall.rarest(words, [counts[w] for w in words], total)
+        keywords = self._keywords[profile]
+        return recall.rarest(words, [keywords.count(w) for w in words], len(keywords))
 
-    def _keyword_scores(self, profile: str, keywords: str) -> dict[int, float]:
-        """BM25 (higher is better) of the profile's best keyword matches."""
-        w = ", ".join(str(x) for x in recall.COLUMN_WEIGHTS)
-        match = (
-            f'owner : "{owner_token(profile)}" AND {{line neighbours window date}} : ({keywords})'
-        )
-        return {
-            n: -s
-            for n, s in self._db.execute(
-                f"SELECT rowid, bm25(memories_fts, {w}, 0) FROM memories_fts "
-                f"WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, {w}, 0) "
-                f"LIMIT {recall.CANDIDATES}",
-                (match,),
-            )
-        }
+    def _keyword_scores(self, profile: str, words: list[str]) -> dict[int, float]:
+        """BM25F (higher is better) of the profile's best keyword matches."""
+        return self._keywords[profile].scores(words, recall.CANDIDATES)
 
     def _thread_scores(self, profile: str, keywords: str) -> dict[str, float]:
         rows = self._db.execute(
