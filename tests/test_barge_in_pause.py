@@ -313,8 +313,9 @@ def test_the_device_speaker_pauses_and_resumes_without_losing_audio(pulse):
         rec.stop()
         played = loud_blocks(rec.audio(), -30.0)  # indices of the loud 20 ms blocks
     assert at - start == pytest.approx(0.5, abs=0.15)
-    # Every sample played once: 1.8 s of sound, with one silent stretch of about the pause.
-    assert abs(len(played) * 0.02 - 1.8) < 0.045, len(played) * 0.02
+    # Every sample played: 1.8 s of sound (on a loaded machine up to one device delay, ~60 ms,
+    # may be heard twice: the device's unplayed audio is estimated), one silent stretch.
+    assert 1.8 - 0.045 < len(played) * 0.02 < 1.8 + 0.085, len(played) * 0.02
     gaps = np.diff(played) * 0.02
     assert abs(gaps.max() - shift) < 0.1 and np.sum(gaps > 0.04) == 1, gaps[gaps > 0.04]
 

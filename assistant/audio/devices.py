@@ -354,7 +354,8 @@ class DeviceSpeaker:
             held = [self._chunks[0][self._offset :], *self._chunks[1:]] if self._chunks else []
             held_s = sum(len(c) for c in held) / self.rate
             # The queue plays back to back after what the device holds, which ends at _end -
-            # held_s; the samples from now until then were handed over but not yet heard.
+            # held_s; the samples from now until then were handed over but not yet heard. (An
+            # estimate: on a loaded machine up to one device delay, ~60 ms, is heard twice.)
             unheard = round((self._end - held_s - now) * self.rate)
             unheard = min(len(self._tail), max(0, unheard))
             if unheard:
