@@ -7,15 +7,18 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from assistant import __version__
 from assistant import events as ev
 from assistant.config import Config, load, override
 from assistant.errors import AssistantError
 from assistant.paths import data_dir, default_config_file
+
+if TYPE_CHECKING:
+    from assistant.memory.store import MemoryStore
 
 
 class _Parser(argparse.ArgumentParser):
@@ -451,6 +454,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_memory(args: argparse.Namespace) -> int:
     from assistant.memory.store import MemoryStore, iter_jsonl
+    from assistant.skills.store import SkillStore
 
     config = _config(args)
     profile = _profile(args)
@@ -478,20 +482,61 @@ def cmd_memory(args: argparse.Namespace) -> int:
                 )
         elif args.memory_command == "export":
             out = sys.stdout if str(args.file) == "-" else None
+            n = kept = 0
             try:
                 with out or open(args.file, "w", encoding="utf-8") as fh:
-                    n = store.export(fh, profile) if store else 0
+                    if store:
+                        n = store.export(fh, profile)
+                        with contextlib.closing(SkillStore(path)) as skills:
+                            kept = skills.export(fh, profile)
             except OSError as e:
                 raise AssistantError(f"cannot write {args.file}: {e}") from None
             if out is None:
-                print(f"exported {n} memories of profile {profile!r} to {args.file}")
+                print(
+                    f"exported {n} memories and {kept} timers, reminders, list items and notes "
+                    f"of profile {profile!r} to {args.file}"
+                )
         else:
-            n = store.import_(iter_jsonl(args.file), profile)
-            print(f"imported {n} memories into profile {profile!r}")
+            n, kept = _import_memory(store, path, iter_jsonl(args.file), profile)
+            print(
+                f"imported {n} memories and {kept} timers, reminders, list items and notes "
+                f"into profile {profile!r}"
+            )
     finally:
         if store:
             store.close()
     return 0
+
+
+def _import_memory(
+    store: MemoryStore, path: Path, lines: Iterable[str], profile: str
+) -> tuple[int, int]:
+    """Import an export: memories into the memory store, skills records into the skills tables.
+
+    The skills records are checked first and written last, so a bad line anywhere leaves the
+    skills tables as they were.
+    """
+    import json
+
+    from assistant.skills.store import KINDS, SkillStore, check_records
+
+    memories: list[str] = []
+    records: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line) if line.strip() else None
+        except ValueError:
+            record = None  # the memory import reports it with its line number
+        if isinstance(record, dict) and record.get("kind") in KINDS:
+            records.append((number, record))
+            memories.append("\n")  # keeps the memory import's line numbers right
+        else:
+            memories.append(line)
+    checked = check_records(records)
+    n = store.import_(memories, profile)
+    with contextlib.closing(SkillStore(path)) as skills:
+        kept = skills.import_(checked, profile)
+    return n, kept
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ class SttConfig:
     beam_size: int = 1
     threads: int = 2
     window_s: float = 15.0  # encode short turns in this window instead of 30 s; 0 = off
+    short_window_s: float = 10.0  # turns this short use an even smaller window; 0 = off
     no_speech_threshold: float = 0.6  # drop text Whisper itself thinks is not speech
 
 

@@ -8,9 +8,10 @@ Usage (from the checkout):
 1. Routing: every utterance of ../shared/benchmarks/intents/slurp_test_assistant.tsv (SLURP test
    set, CC BY 4.0) through the intent layer. Alarm and calendar utterances must reach the
    reminders skill, datetime ones the time skill, lists ones the lists skill; everything else
-   (weather, lights, jokes…) must reach no skill (the LLM answers). The rules were tuned while
-   looking at the errors of the even-numbered slurp_ids only; the odd-numbered half is reported
-   on its own as held out.
+   (weather, lights, jokes…) must reach no skill (the LLM answers). The rules were first tuned
+   while looking at the errors of the even-numbered slurp_ids only, the odd-numbered half held
+   out; a later round of general rules looked at the errors of both halves, so the odd half is
+   no longer unseen. Both halves are still reported on their own (see HALVES_NOTE).
 2. Times: the 326 of those utterances with a date/time slot, parsed against a fixed "now"
    (Wednesday 2026-03-11 10:30, America/New_York) and compared with the hand-written expected
    times in scripts/data/slurp_times_gold.tsv (its header gives the conventions).
@@ -61,12 +62,20 @@ ACTIONS = {
     "calendar_set": {"set"}, "calendar_query": {"list"}, "calendar_remove": {"cancel"},
     "lists_createoradd": {"add", "create"}, "lists_query": {"read", "which"},
     "lists_remove": {"remove", "clear", "remove_last"},
-    "datetime_query": {"now", "date", "day_of", "place", "zones"},
+    "datetime_query": {"now", "date", "day_of", "place", "zones", "is_day", "until", "count_days"},
     "datetime_convert": {"place", "zones", "now"},
 }  # fmt: skip
 # Actions that ask about a time, or refer to one already set, rather than set a new one.
 QUERY_ACTIONS = {"list", "read", "which", "now", "date", "day_of", "place", "zones", "cancel",
-                 "remove", "clear", "remove_last"}  # fmt: skip
+                 "remove", "clear", "remove_last", "is_day", "until", "count_days"}  # fmt: skip
+
+
+HALVES_NOTE = (
+    "tuned = even slurp_ids, held_out = odd ones. Rounds 1-2 looked only at the even half's "
+    "errors (then: 94.8 % vs 81.9 %); round 3 (general rules: phrasing families, spoken forms) "
+    "looked at the errors of both halves, so held_out is no longer unseen data; the unit tests "
+    "check each new family on sentences that are not in SLURP."
+)
 
 
 def _rows() -> list[dict[str, str]]:
@@ -108,7 +117,8 @@ def bench_routing(recogniser: Recogniser) -> dict[str, Any]:
                 }  # fmt: skip
             )
     per_ms = (time.perf_counter() - started) * 1000 / len(rows)
-    out: dict[str, Any] = {"per_utterance_ms": round(per_ms, 2), "groups": {}}
+    out: dict[str, Any] = {"per_utterance_ms": round(per_ms, 2), "halves": HALVES_NOTE,
+                           "groups": {}}  # fmt: skip
     for group in sorted({g for g, _ in total}):
         out["groups"][group] = {
             half: {"n": total[(group, half)],

@@ -144,6 +144,52 @@ def test_keeper_pins_facts_and_answers_memory_commands(store):
     assert keeper.command("I forgot my keys") is None
 
 
+def test_forget_everything_erases_the_profiles_skills_data_too(store, tmp_path):
+    from assistant.skills.store import SkillStore
+
+    path = tmp_path / "memory.sqlite3"
+    skills = SkillStore(path)
+    for profile, word in (("default", "zebracorn"), ("work", "okapi")):
+        skills.add_note(profile, f"the {word} code is 4711", 1e9)
+        skills.add_item(profile, "shopping", f"{word} milk", 1e9)
+        skills.add_reminder(profile, f"call {word}", 2e9, "UTC", None, False, 1e9)
+        skills.add_timer(profile, f"{word}", 600, 2e9)
+    keeper = MemoryKeeper(store, "default", MemoryConfig(), "Sam")
+    keeper.remember("I live in Silver Lake", "Nice!")
+    answer, words = keeper.command("forget everything you know about me")
+    assert answer.startswith("Done.") and words == ["*"]
+    assert store.list("default") == []
+    assert (skills.notes("default"), skills.lists("default")) == ([], [])
+    assert (skills.reminders("default"), skills.timers("default")) == ([], [])
+    # Another profile keeps all of its own.
+    assert len(skills.notes("work")) == 1 and skills.lists("work") == [("shopping", 1)]
+    assert len(skills.reminders("work")) == 1 and len(skills.timers("work")) == 1
+    skills.close()
+    store.close()
+    raw = path.read_bytes()
+    assert b"zebracorn" not in raw and b"Silver Lake" not in raw and b"okapi" in raw
+
+
+def test_forget_about_a_topic_erases_matching_skill_notes(store, tmp_path):
+    from assistant.skills.store import SkillStore
+
+    path = tmp_path / "memory.sqlite3"
+    skills = SkillStore(path)
+    skills.add_note("default", "my Locker code is quagga 4711", 1e9)
+    skills.add_note("default", "the locker room opens at 7", 1e9)
+    skills.add_note("work", "locker code for the gym is okapi 1234", 1e9)
+    keeper = MemoryKeeper(store, "default", MemoryConfig(), "Sam")
+    answer, words = keeper.command("forget what I said about my locker code")
+    assert answer == "Done. I've forgotten 1 thing about my locker code." and "locker" in words
+    # Only the note holding every word, and only this profile's.
+    assert [t for _, t in skills.notes("default")] == ["the locker room opens at 7"]
+    assert len(skills.notes("work")) == 1
+    skills.close()
+    store.close()
+    raw = path.read_bytes()
+    assert b"quagga" not in raw and b"okapi" in raw
+
+
 def test_second_person():
     assert second_person("The user's sister is called Anna.") == "Your sister is called Anna."
     assert second_person("The user no longer lives in Boston.") == "You no longer live in Boston."

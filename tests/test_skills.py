@@ -174,6 +174,34 @@ def test_lists(skills):
     assert say("clear my shopping list") == "Cleared your shopping list: 2 items removed."
 
 
+def test_lists_ask_what_to_put_on_them(skills):
+    say = skills.answer
+    assert say("add something to my shopping list") == "What should I add to your shopping list?"
+    assert say("eggs and flour") == "Added eggs and flour to your shopping list."
+    assert say("make a new list called packing") == (
+        "OK, a new list: packing. What should I put on it?"
+    )
+    assert say("socks") == "Added socks to your packing list."
+    assert say("add an item to my packing list") == "What should I add to your packing list?"
+    assert say("no") == "OK."
+    assert say("make a list called packing") == "You already have your packing list, with 1 item."
+    assert skills.store.lists("default") == [("shopping", 2), ("packing", 1)]
+
+
+def test_places_name_each_zone_once():
+    from assistant.skills.places import _ZONE_NAMES, find_zone
+
+    names = [n for ns in _ZONE_NAMES.values() for n in ns.split(", ")]
+    assert len(names) == len(set(names))  # no name means two zones
+    for place, zone in [("new delhi", "Asia/Kolkata"), ("bombay", "Asia/Kolkata"),
+                        ("united states", "America/New_York"), ("pst", "America/Los_Angeles"),
+                        ("south korea", "Asia/Seoul"), ("greenwich", "Etc/GMT"),
+                        ("the city of lisbon", "Europe/Lisbon"),
+                        ("new york city", "America/New_York"), ("utc", "UTC")]:  # fmt: skip
+        assert find_zone(place).key == zone, place
+    assert find_zone("atlantis") is None
+
+
 def test_notes(skills):
     assert skills.answer("take a note: the wifi password is under the router") == (
         "Noted: the wifi password is under the router."
@@ -197,6 +225,67 @@ def test_time_and_date(skills):
     )
     assert skills.answer("is it friday") == "No, today is Wednesday."
     assert skills.answer("is today wednesday") == "Yes, today is Wednesday."
+
+
+def test_dates_counts_and_conversions(skills):
+    say = skills.answer
+    # A day far away or in the past is still answered (a reminder could not be set for it).
+    assert say("when is easter in the year two thousand and eighteen") == (
+        "April 1st, 2018 was a Sunday."
+    )
+    assert say("what is the date next wednesday") == "March 18th, 2026 is a Wednesday."
+    assert say("is it the twentieth of march today") == "Today is Wednesday, March 11th, 2026."
+    assert say("how many saturdays are in march") == "March 2026 has 4 Saturdays."
+    assert say("how many fridays are there in 2027") == "2027 has 53 Fridays."
+    assert say("how many mondays are in february") == "February 2027 has 4 Mondays."
+    # A said clock time converted between zones (DST: New York is already on EDT, London not).
+    assert (
+        say("what is 7 am pacific time in eastern time") == "7 am in Pacific is 10 am in Eastern."
+    )
+    assert say("if it is 3 pm in london what time is it in new york") == (
+        "3 pm in London is 11 am in New York."
+    )
+    assert say("it is seven am in pacific standard time") == "7 am in Pacific is 10 am here."
+    assert say("what is 3 pm GMT in Tokyo") == "3 pm in GMT is midnight the next day in Tokyo."
+    assert say("convert 9 am UTC+1 to GMT-7:30") == "9 am in GMT+1 is 12:30 am in GMT-7:30."
+    assert say("convert eight thirty am from gmt four to gmt five thirty") == (
+        "8:30 am in GMT+4 is 10 am in GMT+5:30."
+    )
+    assert say("when it's 1 am in tokyo what time is it in new york") == (
+        "1 am in Tokyo is 12 noon the day before in New York."
+    )
+
+
+def test_calendar_entries_are_said_back_and_never_cancelled_by_guess(skills):
+    say = skills.answer
+    assert (
+        say("I have a meeting at noon today")
+        == "OK. I'll remind you about a meeting today at noon."
+    )
+    assert say("schedule my dentist appointment on friday at 10") == (
+        "OK. I'll remind you about your dentist appointment on Friday at 10 am."
+    )
+    # Nothing about dinner: the answer says so and asks, rather than cancel another reminder.
+    asked = say("cancel dinner tonight")
+    assert asked.startswith("I have no reminder like that. Which reminder should I cancel:")
+    assert say("no") == "OK, I kept your reminders."
+    assert len(skills.store.reminders("default")) == 2
+    assert say("cancel the dentist appointment") == (
+        "Cancelled the reminder about your dentist appointment on Friday at 10 am."
+    )
+
+
+def test_cancelling_all_of_a_day_keeps_the_other_days(skills):
+    say = skills.answer
+    say("remind me to call mom on march 20th at 5 pm")
+    say("remind me to pay rent on march 20th at 9 am")
+    say("remind me to call bob on march 21st at 5 pm")
+    assert say("cancel all my meetings for the twentieth of march") == "Cancelled 2 reminders."
+    assert [r.text for r in skills.store.reminders("default")] == ["call bob"]
+    assert say("cancel all my reminders on march 25th") == (
+        "You have no reminders on Wednesday, March 25."
+    )
+    assert len(skills.store.reminders("default")) == 1
 
 
 def test_profiles_are_isolated(db, clock):

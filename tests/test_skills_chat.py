@@ -139,3 +139,40 @@ def test_an_unknown_time_zone_is_one_clear_line(isolated_home, tmp_path):
         "assistant: error: unknown time zone 'Mars/Olympus_Mons'; use an IANA name such as "
         "Europe/London"
     ]
+
+
+def test_forget_everything_in_chat_erases_the_skills_data_of_that_profile(
+    isolated_home, default_config
+):
+    from assistant.skills.store import SkillStore
+
+    other = Chat(isolated_home, "--profile", "work")
+    try:
+        other.say("add okapi feed to my shopping list")
+        other.expect("Sam: Added okapi feed to your shopping list.", STARTUP_S)
+    finally:
+        other.close()
+    chat = Chat(isolated_home)
+    try:
+        chat.say("add zebracorn milk to my shopping list")
+        chat.expect("Sam: Added zebracorn milk to your shopping list.", STARTUP_S)
+        chat.say("take a note: the quagga code is 4711")
+        chat.expect("Sam: ", 30)
+        chat.say("remind me tomorrow at 9 am to feed the aardwolf")
+        chat.expect("Sam: OK. I'll remind you to feed the aardwolf", 30)
+        chat.say("forget everything you know about me")
+        chat.expect("Sam: Done. I've forgotten everything you told me.", 60)
+        chat.say("what's on my shopping list")
+        chat.expect("Sam: Your shopping list is empty.", 30)
+    finally:
+        stderr = chat.close()
+    assert chat.proc.returncode == 0, stderr
+    path = isolated_home / "data" / "assistant" / "memory.sqlite3"
+    store = SkillStore(path)
+    try:
+        assert store.notes("default") == [] and store.reminders("default") == []
+        assert store.items("work", "shopping")[0][1] == "okapi feed"  # another profile: kept
+    finally:
+        store.close()
+    raw = path.read_bytes()
+    assert b"zebracorn" not in raw and b"quagga" not in raw and b"aardwolf" not in raw

@@ -116,6 +116,113 @@ def test_ordinary_talk_goes_to_the_llm(rec, text):
     assert rec.recognise(text) is None, text
 
 
+# Phrasing families added for the SLURP errors, checked on sentences of their own (none of these
+# is a benchmark sentence), so the rules are known to generalise beyond the examples they came from.
+@pytest.mark.parametrize(
+    ("text", "skill", "action"),
+    [
+        ("cancel lunch tomorrow", "reminders", "cancel"),
+        ("call off the picnic on saturday", "reminders", "cancel"),
+        ("delete the dentist appointment I have scheduled for friday", "reminders", "cancel"),
+        ("please remove the remainder about the bins", "reminders", "cancel"),  # a mishearing
+        ("what time does the wedding start", "reminders", "list"),
+        ("is Tom's graduation on the fifth of may", "reminders", "list"),
+        ("where is the reunion being held", "reminders", "list"),
+        ("what's happening between two and four tomorrow", "reminders", "list"),
+        ("what do i have to do tomorrow", "reminders", "list"),
+        ("are the tickets booked for friday", "reminders", "list"),
+        ("review my alarms", "reminders", "list"),
+        ("tell me about my reminders", "reminders", "list"),
+        ("create an alert for 6 am", "reminders", "set"),
+        ("tell me when it's half past four", "reminders", "set"),
+        ("I want to be notified about the rent on the first of every month", "reminders", "set"),
+        ("I have an appointment at 3 pm on thursday", "reminders", "set"),
+        ("tomorrow at noon I need to pick up the kids", "reminders", "set"),
+        ("on friday i have to call the bank", "reminders", "set"),
+        ("tell me the football score in two hours", "reminders", "set"),
+        ("block out two hours on friday afternoon", "reminders", "set"),
+        ("the plumber comes on the 3rd of june at 10, put it in the calendar", "reminders", "set"),
+        ("what is the date next friday", "time", "day_of"),
+        ("when is thanksgiving this year", "time", "day_of"),
+        ("what day does new year's eve fall on", "time", "day_of"),
+        ("is today the fourth of july", "time", "date"),
+        ("i'd like to know what time it is", "time", "now"),
+        ("tell me the current month and year", "time", "date"),
+        ("how many sundays are there in february", "time", "count_days"),
+        ("if it is 9 am in new york what time is it in paris", "time", "zones"),
+        ("it's 6 pm in eastern standard time", "time", "zones"),
+        ("what's 10 am utc in india", "time", "zones"),
+        ("convert 5 pm gmt+2 to utc", "time", "zones"),
+        ("delete my to-do's for today", "lists", "clear"),
+        ("make a list about the concert schedule", "lists", "create"),
+        ("remind me how many lists i have", "lists", "which"),
+        ("Olly, could you please cancel dinner tonight", "reminders", "cancel"),
+        ("Pause the tires.", "timers", "pause"),  # how Whisper tiny.en hears "timers" at times
+        # Actions that once did the opposite of what was asked:
+        ("please don't wake me up on saturday", "reminders", "cancel"),
+        ("switch the morning alarm off", "reminders", "cancel"),
+        ("i dont want any alarms tomorrow", "reminders", "cancel"),
+        ("did i set an alarm for the train", "reminders", "list"),
+        ("i'd like to see my set alarms", "reminders", "list"),
+        ("read what is on the camping list", "lists", "read"),
+        ("anything else left on my list", "lists", "read"),
+        ("throw out the packing list", "lists", "clear"),
+        ("wipe the dentist appointment I have booked", "reminders", "cancel"),
+    ],
+)
+def test_phrasing_families_generalise(rec, text, skill, action):
+    intent = rec.recognise(text)
+    assert intent is not None, text
+    assert (intent.skill, intent.action) == (skill, action), text
+
+
+# Traps for those broader rules: talk about occasions, times, lists and memory stays with the LLM.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what do you remember about me",
+        "forget what I said about my sister",
+        "forget everything you know about me",
+        "forget what I told you about the dentist",
+        "do you remember my birthday",
+        "what did I tell you about my trip",
+        "what's today's forecast",
+        "what is todays weather in berlin",
+        "play my workout playlist",
+        "play the birthday song",
+        "tell me a joke about dinner",
+        "what time does the sun set today",
+        "who won the game last night",
+        "how do I cancel my netflix subscription",
+        "I had dinner with tom yesterday",
+        "what should I cook for dinner tonight",
+        "can you give me a list of good books",
+        "write a list of pros and cons",
+        "what time zone should I use for my meeting",
+        "tell me about the history of halloween",
+        "what's a good gift for a birthday party",
+        "clear the table",
+        "is there a party in the song",
+        "are there any concerts you would recommend",
+        "what's happening in the news today",
+        "when is your birthday",
+        "I need to buy a new car, any advice",
+        "put on some music for dinner",
+        "the party was on saturday and it was great",
+        "tomorrow I need to relax, I am so tired",
+        "every day I have to walk the dog",
+        "what features do you have planned",
+        "today I had a meeting with george",
+        "show me how to cook rice in 10 minutes",
+        "give me a workout i can do in 20 minutes",
+        "what is 7 times 8 in binary",
+        "convert 5 miles to kilometers",
+    ],
+)
+def test_talk_near_the_new_rules_goes_to_the_llm(rec, text):
+    assert rec.recognise(text) is None, text
+
+
 def test_slots(rec):
     i = rec.recognise("set a timer for three hours and ten minutes")
     assert i and i.slots["duration"] == timedelta(hours=3, minutes=10)

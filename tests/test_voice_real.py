@@ -83,6 +83,24 @@ def test_transcribes_a_benchmark_clip(whisper, speech_dir):
         assert wer(refs[clip], text) <= 0.2, (clip, text)
 
 
+def test_short_window_falls_back_when_whisper_loops(whisper, speech_dir, default_config):
+    """In too small a window Whisper loops on a short command; the larger window then decides."""
+    from dataclasses import replace
+
+    from assistant.models import registry
+    from assistant.stages import stt
+
+    pcm = read_audio(speech_dir / "commands_en" / "next.wav")
+    # An 8 s window makes tiny.en say "next next next ..." for this clip (measured).
+    assert whisper._transcribe_window(pcm, 8.0, limit=40) is None
+    tight = stt.WhisperTranscriber(
+        registry.require(default_config, "stt"), replace(default_config.stt, short_window_s=8.0)
+    )
+    assert tight.transcribe(pcm).text == whisper._transcribe_window(pcm, 15.0).text
+    assert stt._looped(" next" * 13, 13, 1.9)
+    assert not stt._looped("Set a timer for five minutes", 6, 2.0)
+
+
 def test_spoken_turn_reply_audio_matches_reply_text(whisper, speech_dir, tmp_path, steady_config):
     clip = read_audio(speech_dir / "commands_en" / "what_time_is_it.wav")
     pcm = np.concatenate([np.zeros(8000, np.float32), clip, np.zeros(16000, np.float32)])

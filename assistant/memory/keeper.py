@@ -6,11 +6,16 @@ import contextlib
 import re
 import threading
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import MemoryConfig
 from assistant.memory.facts import extract, parse_command
 from assistant.memory.recall import STOPWORDS
 from assistant.memory.store import Memory, MemoryStore
+
+if TYPE_CHECKING:
+    from assistant.skills.store import SkillStore
 
 _IRREGULAR = {
     "is": "are",
@@ -49,6 +54,13 @@ def second_person(note: str) -> str:
     note = _SUBJECT.sub(repl, note, count=1)
     note = re.sub(r"\btheir\b", "your", note)
     return re.sub(r"\bthey\b", "you", note)
+
+
+def _skills(path: Path) -> contextlib.closing[SkillStore]:
+    """The skills' tables in the same database file (lists, notes, reminders, timers)."""
+    from assistant.skills.store import SkillStore  # the skills build on memory, not the reverse
+
+    return contextlib.closing(SkillStore(path))
 
 
 def _when(m: Memory) -> str:
@@ -129,10 +141,14 @@ class MemoryKeeper:
         topic = cmd.topic.strip()
         if topic in ("everything", "all", "me", "about me"):
             self.store.forget_many([m.id for m in self.store.list(self.profile)], self.profile)
+            with _skills(self.store.path) as skills:
+                skills.forget_profile(self.profile)
             return "Done. I've forgotten everything you told me.", ["*"]
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
         forgotten = self.store.forget_about(topic, self.profile)
-        if not forgotten:
+        # Notes taken by the skills ("take a note: …") are things the user said too.
+        with _skills(self.store.path) as skills:
+            n = len(forgotten) + skills.forget_notes_about(self.profile, words)
+        if not n:
             return f"I don't have anything about {topic} to forget.", words
-        n = len(forgotten)
         return f"Done. I've forgotten {n} thing{'s' if n != 1 else ''} about {topic}.", words

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from assistant.skills import times
 from assistant.skills.numbers import words_to_digits
 from assistant.skills.places import find_zone
+from assistant.skills.wallclock import MONTH_RE
 
 # HA intent → (skill, action). Only these are loaded, so "pause the timer" cannot match a media
 # intent and "add oat milk to my shopping list" cannot match a fan.
@@ -48,6 +49,21 @@ _LEAD = re.compile(
 )
 
 
+# Forms speech-to-text writes (or people type) for words the patterns expect.
+_SPOKEN_FORMS = {
+    "to do's": "to dos", "todo's": "todos", "to-do's": "to dos",
+    "tonights": "tonight's", "todays": "today's", "tomorrows": "tomorrow's",
+    "g m t": "gmt", "gtm": "gmt", "u t c": "utc", "e s t": "est", "p s t": "pst",
+    "anyones": "anyone's", "any ones": "anyone's",
+    "dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't",
+    "cant": "can't",
+}  # fmt: skip
+_SPOKEN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in _SPOKEN_FORMS) + r")\b")
+
+
+_SIGN = {"+": "plus", "-": "minus"}
+
+
 def normalise(text: str) -> str:
     """Lower case, plain apostrophes, no punctuation but in numbers, wake words off, digits."""
     t = text.lower().replace("’", "'").replace("‘", "'")
@@ -55,8 +71,20 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<!\d),|,(?!\d)", " and ", t)
     t = re.sub(r"[^\w\s':.,/-]|(?<!\d)[.:/](?!\d)|(?<=\d)[.,](?!\d)", " ", t)
     t = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", t)
+    # "UTC+2", "GMT-5": the sign is a word, as said ("gmt minus 5"), before punctuation goes.
+    t = re.sub(r"\b(gmt|utc) ?([+-]) ?(?=\d)", lambda m: f"{m[1]} {_SIGN[m[2]]} ", t)
     t = " ".join(t.replace("-", " ").split())
+    t = _SPOKEN.sub(lambda m: _SPOKEN_FORMS[m.group(0)], t)
+    # "remainder" is a common mishearing of "reminder" (but "the remainder of" is itself).
+    t = re.sub(r"\bremainder(s?)\b(?! of)", r"reminder\1", t)
     t = _LEAD.sub("", t)
+    # Whisper hears a short "timers" after a command verb as "tires" ("cancel all tires").
+    t = re.sub(
+        r"^((?:cancel|stop|pause|resume|start|reset|delete)(?: all| the| my| all my)?) "
+        r"tires?\b",
+        r"\1 timers",
+        t,
+    )
     t = re.sub(r"\b(?:please|for me)\b", " ", t)
     return " ".join(words_to_digits(t).split())
 
@@ -92,7 +120,8 @@ _NOTES_CLEAR = re.compile(
     r"^(?:delete|clear|erase|remove|forget) (?:all )?(?:of )?(?:my|the) notes?\b"
 )
 _LIST_ADD = re.compile(
-    rf"^(?:add|put|include|append|stick|throw)(?: (?P<item>.+?))? (?:to|on|onto|in|into) "
+    rf"^(?:add|put|include|append|stick|throw(?! away| out))(?: (?P<item>.+?))? "
+    rf"(?:to|on|onto|in|into) "
     rf"{_ARTICLE}(?:{_NAME} )?{_LIST_WORD}(?: (?:of|for|called|named) "
     rf"(?P<list2>[\w' ]+))?$"
 )
@@ -102,7 +131,8 @@ _LIST_REMOVE = re.compile(
     rf"(?: (?:of|for|called|named) (?P<list2>[\w' ]+))?$"
 )
 _LIST_CLEAR = re.compile(
-    rf"^(?:clear|empty|wipe|clean|reset|delete|remove|erase|get rid of)(?: out)? "
+    rf"^(?:clear|empty|wipe|clean|reset|delete|remove|erase|get rid of|trash|throw away|"
+    rf"throw out|scrap|bin|dump)(?: out)? "
     rf"(?:(?:all|everything)(?: (?:from|on|in|of))? )?{_ARTICLE}(?:{_NAME} )?"
     rf"{_LIST_WORD}(?: (?:called|named) (?P<list2>[\w' ]+))?$"
 )
@@ -122,7 +152,8 @@ _REMIND = re.compile(
     r"add (?:a )?reminder|create (?:a )?reminder|make (?:a )?reminder|"
     r"reminder (?:to|for|about|at)|don't let me forget|make sure i (?:don't forget|remember)|"
     r"(?:can you |could you )?remember to remind|(?:alert|notify|ping|nudge) me|"
-    r"let me know (?:when|at|in|before|about)|^remind$)\b"
+    r"let me know (?:when|at|in|before|about)|tell me when (?:it is|it's|it gets|it turns)|"
+    r"(?:be|get|being) (?:notified|reminded|alerted)|^remind$)\b"
 )
 _ALARM_SET = re.compile(
     r"\b(?:(?:set|make|create|add|put|start|turn on|schedule|activate|need|want)(?: me)? "
@@ -131,29 +162,57 @@ _ALARM_SET = re.compile(
 )
 _ALARM_CANCEL = re.compile(
     r"\b(?:cancel|delete|remove|turn off|switch off|disable|stop|clear|get rid of|erase|"
-    r"deactivate|don't want|silence|snooze|reset)\b.*\balarms?\b|\bno (?:more )?alarms?\b"
+    r"deactivate|don't want|silence|snooze|reset)\b.*\balarms?\b|\bno (?:more )?alarms?\b|"
+    r"\b(?:do not|don't|never) (?:wake|get) me\b|"
+    r"\b(?:set|turn|switch) (?:the |my |all |all my )?(?:\w+ )?alarms? off\b"
 )
 _ALARM_QUERY = re.compile(
     r"\balarms?\b.*\b(?:set|on|going off|go off|scheduled|settings?|for)\b|"
-    r"\b(?:what|which|when|list|show|check|tell|any|do i have|is there|are there|how many)\b"
-    r".*\balarms?\b|^alarms?$|\balarm settings\b"
+    r"\b(?:what|which|when|list|show|check|tell|any|do i have|is there|are there|how many|"
+    r"review|view|see|display|read)\b.*\balarms?\b|^alarms?$|\balarm settings\b"
 )
 _REMINDER_CANCEL = re.compile(
     r"\b(?:cancel|delete|remove|clear|erase|drop|get rid of|forget|turn off|stop|scratch|"
     r"call off|undo|wipe)\b.*\b(?:reminders?|calendar|events?|meetings?|appointments?|"
     r"schedule|plans?|activity|activities|dates)\b|"
     r"^(?:delete|remove|cancel|clear) (?:it|that|this)$|"
+    r"^(?:cancel|delete|remove|clear|call off|scrap|drop|erase|wipe|get rid of)\b.*"
+    r"\b(?:scheduled|planned|booked)\b|"
     r"\b(?:make sure there (?:is|are) no|free up|clear (?:my|the) (?:day|morning|afternoon|"
     r"evening|schedule))\b"
 )
 _CALENDAR_WORDS = (
     r"(?:reminders?|reminded|calendar|schedule|scheduled|agenda|appointments?|meetings?|events?|"
-    r"plans?|planned|diary|engagements?|tasks?|deadlines?)"
+    r"plans?|planned|booked|diary|engagements?|tasks?|deadlines?)"
 )
 # Words that make a calendar entry only with a verb and a time ("add lunch with Ann at noon").
 _OCCASIONS = (
     r"(?:birthday|anniversary|holiday|concert|party|lunch|dinner|breakfast|brunch|conference|"
-    r"call|practice|class|game|date|function|festival|wedding|trip|flight|interview|visit)"
+    r"call|practice|class|game|date|function|festival|wedding|trip|flight|interview|visit|"
+    r"haircut|shower|match|gala|ceremony|recital|reunion|picnic|barbecue|checkup|check up|"
+    r"rehearsal|graduation|funeral|dentist|presentation|marriage|exhibition|parade|"
+    r"concerts|parties|games|matches)"
+)
+_WHEN_WORDS = (
+    r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d|"
+    r"tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|"
+    r"evening|noon|next week|this week|weekend)"
+)
+# "cancel dinner tonight", "clear haircut today", "delete the breakfast at Ann's".
+_OCCASION_CANCEL = re.compile(
+    rf"^(?:cancel|delete|remove|clear|call off|scrap|erase|wipe|get rid of|clean)\b"
+    rf"(?!.*\bfrom (?:my |the )?(?!calendar|schedule|agenda|diary|reminders)\w)"
+    rf".*\b(?:{_OCCASIONS}|{_CALENDAR_WORDS})\b"
+)
+# A question about an occasion: "is Jessica's birthday on April 12th", "what time does the
+# concert begin", "where is Mary's party being held".
+_OCCASION_QUERY = re.compile(
+    rf"^(?:when|where|what time|at what time|how long|which|what(?:'s| is| are)? "
+    rf"(?:the )?(?:upcoming|next))\b.*\b{_OCCASIONS}\b|"
+    # "is Jessica's birthday on April 12th" — but not "is the concert worth going to".
+    rf"^(?:is|are|was)\b.*\b(?:my|our|[a-z]+'s)\b.*\b{_OCCASIONS}\b|"
+    rf"^(?:is|are|was)\b.*\b{_OCCASIONS}\b.*\b{_WHEN_WORDS}"
 )
 _REMINDER_QUERY = re.compile(
     rf"\b(?:what(?:'s| is| are| do i have)?|when(?:'s| is| are)?|do i have|have i|is there|"
@@ -168,18 +227,13 @@ _REMINDER_QUERY = re.compile(
     rf"\b|\b(?:coming up|upcoming|pending)\b.*\b(?:week|today|tomorrow|tasks?|things)\b|"
     rf"\bwhat (?:do i have|is) (?:coming up|next)\b|"
     rf"\b(?:when|what time) is my (?:next )?{_OCCASIONS}\b|\bwhat(?:'s| is) for (?:today|"
-    rf"tomorrow)\b|\bwhat i have to do\b|\b(?:need|have) to do "
+    rf"tomorrow)\b|\bwhat (?:do )?i (?:have|need|got) to do\b|\b(?:need|have) to do "
     rf"(?:anything|something)\b|\b(?:do i have|is there|when is|where is) (?:a |an |the |my )?"
     rf"(?:\w+ )?{_OCCASIONS}\b|\b(?:what does|how does|what's|what is) my (?:day|week|morning|"
     rf"afternoon|evening|weekend) look(?:ing)?(?: like)?\b|\bam i (?:busy|free|booked|available)\b|"
     rf"\bdo i have (?:plans|anything on|something on)\b|\bwhat(?:'s| is) happening (?:today|"
-    rf"tomorrow|tonight|this|on|next)\b|\bwhat(?:'s| is) next on my\b"
-)
-_WHEN_WORDS = (
-    r"(?:(?:at|on|by|for) \d|\d+ ?(?:am|pm|o'?clock)|\d{1,2}(?:st|nd|rd|th)|today|tomorrow|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d|"
-    r"tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|"
-    r"evening|noon|next week|this week|weekend)"
+    rf"tomorrow|tonight|this|on|next|after|before|between|from|at)\b|"
+    rf"\bwhat(?:'s| is) next on my\b|^(?:is|are|was|were)\b.*\b(?:scheduled|planned|booked)\b"
 )
 _REMINDER_SET_LOOSE = re.compile(
     rf"\b(?:schedule|add|put|set|book|create|make|arrange|plan|organi[sz]e|invite|enter|"
@@ -187,10 +241,21 @@ _REMINDER_SET_LOOSE = re.compile(
     rf"send|reschedule|move|postpone|push back|bring forward)\b.*\b{_CALENDAR_WORDS}\b|"
     rf"\b{_CALENDAR_WORDS}\b.*\b(?:at|on|for)\b.*\b{_WHEN_WORDS}|"
     rf"^(?:new |an? )?(?:event|reminder|appointment|meeting)s?\b|\b(?:schedule|add|put|book|"
-    rf"plan|mark)\b.*\b{_WHEN_WORDS}|\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
+    rf"plan|mark|block|block off|block out|reserve)\b.*\b{_WHEN_WORDS}|"
+    rf"\bmeet(?:ing)? (?:with|up with)\b.*\b{_WHEN_WORDS}|"
     rf"\b{_OCCASIONS}\b.*\b(?:remind|reminder|calendar)\b|\bremind it\b|"
     rf"\bset (?:a |an |my |up )?{_OCCASIONS}\b.*\b{_WHEN_WORDS}|"
     rf"\b(?:add|schedule|book|put)\b.*\b{_OCCASIONS}\b|\bnotifications?\b"
+)
+# Songs, films and the news: talk about them is not about the user's calendar or lists.
+_MEDIA = re.compile(
+    r"\b(?:music|songs?|playlists?|movies?|films?|books?|novels?|tv|television|radio|"
+    r"podcasts?|news|video|videos|album|episode|series)\b"
+)
+# "… set it", "… make a note of it on that date": keep what was just said.
+_KEEP_IT = re.compile(
+    r"\b(?:set|save|mark|add|put|schedule|keep|book|make a note of|note) (?:it|this|that)"
+    r"(?: (?:down|in|on|for|to)\b.*)?$"
 )
 _TIMER = re.compile(r"\btimers?\b")
 _TIMER_STATUS = re.compile(
@@ -201,6 +266,7 @@ _TIME_NOW = re.compile(
     r"\b(?:what(?:'s| is)? (?:the )?(?:current |local |exact |correct )?time(?: is it)?"
     r"(?: (?:now|right now|currently|here|please))?$|what time is it|"
     r"tell me (?:the )?(?:current )?time|(?:current|present|local) time|time is it|"
+    r"what (?:time it is|the time is)|"
     r"the time (?:now|right now|please)|time now|(?:say|tell|give|display|show)(?: me)? "
     r"(?:the )?(?:current )?time|is the time (?:currently )?correct)\b|^(?:the )?time$|^is it \d+"
     r"(?: o'?clock| am| pm)?(?: yet| already)?$"
@@ -208,10 +274,12 @@ _TIME_NOW = re.compile(
 _DATE_NOW = re.compile(
     r"\b(?:what(?:'s| is)? (?:the |today's |todays )?date(?= today| now| please| is it|$)|"
     r"what day is (?:it|today)|"
-    r"what(?:'s| is) today|which day is (?:it|today)|today's date|todays date|"
+    r"what(?:'s| is) today(?!')|which day is (?:it|today)|today's date|todays date|"
     r"what day of the week is it|what month is it|what year is it|day of the week|"
     r"what (?:month|year|day) is (?:it|today|this)|(?:say|tell|give|display|show)(?: me)? (?:the "
-    r")?(?:current |today's |todays )?date|date today|what date|is what date)\b|"
+    r")?(?:current |today's |todays )?date|date today|what date|is what date|which date|"
+    r"(?:current|today's|this) (?:day|month|year)(?: and| or)? (?:day |month |year |date )*"
+    r"(?:and )?(?:day|month|year|date)\b(?! of)|(?:day|date) (?:is it|is today)$)\b|"
     r"^(?:the |today's |todays )?date$"
 )
 _DAY_OF = re.compile(
@@ -235,6 +303,8 @@ def _list_name(m: re.Match[str]) -> str:
 
 def canonical_list(name: str) -> str:
     """The list a name means: "" or "grocery" → "shopping", "todos" → "to do"."""
+    # "read what is on my list": the words before "on my" are not the list's name.
+    name = re.sub(r"^(?:.*\s)?(?:on|in) (?:my|the|our)(?:\s+|$)", "", name.strip())
     name = re.sub(r"^(?:my|the|a|an|our|new)\s+", "", name.strip())
     name = re.sub(r"\s+(?:list|lists)$", "", name)
     if name in ("", "shopping", "grocery", "groceries", "things i need to buy", "to buy",
@@ -327,9 +397,26 @@ class Recogniser:
         t = text if normalised else normalise(text)
         if not t or _CONVERSATION.match(t):
             return None
+        m = re.match(r"^(?P<when>.+?) (?:i|we) (?:need|have|must|got|should|want) to \w+", t)
+        if (
+            m
+            and _whole_time(m["when"], dated=True)
+            and not re.search(r" and (?:i|i'm|we|it)\b| but | so ", t)
+        ):
+            return Intent("reminders", "set", {}, t)  # "on monday I need to call Greg"
+        if (
+            _PLAN_TOLD.match(t)
+            and re.search(r"\b(?:at|by|from) (?:\d|noon|midnight)|\b\d+(?::\d\d)? ?[ap]m\b", t)
+            and times.parse(t, _REFERENCE).found
+        ):
+            # "I have a meeting at noon today": nothing else said, and a clock time, so it is for
+            # the calendar ("I have a date tonight!" is news to talk about).
+            return Intent("reminders", "set", {}, t)
         if len(t.split()) > 3 and _STATEMENT.match(t) and not _COMMAND_WORD.search(t):
             return None  # "the meeting went well today", "we had dinner at 8": telling, not asking
-        if re.match(r"^remind me (?:what|who|where|how|why|of what|when we)\b", t):
+        if re.match(r"^remind me (?:of )?(?:what|who|where|how|why|when we)\b", t):
+            if re.search(r"\blists\b", t):
+                return Intent("lists", "which", {}, t)  # "remind me how many lists I have"
             # "remind me what I'm doing on Sunday" asks the calendar; "remind me what we talked
             # about" asks the memory (the language model).
             if re.search(rf"\b{_CALENDAR_WORDS}\b", t) or (
@@ -386,6 +473,13 @@ class Recogniser:
             return Intent("reminders", "cancel", {}, t)
         if _REMIND.search(t) and not _REMINDER_QUERY_FIRST.search(t):
             return Intent("reminders", "set", {}, t)
+        # "give me an update on the election in one hour": a request, and when to do it.
+        m = re.match(rf"^(?:{_DELAYABLE}) (?P<what>.+) (?:in|after) (?P<rest>.+)$", t)
+        if m and not re.search(r"\b(?:how|what|why|where|which|who|that|can|could)\b", m["what"]):
+            # (but "show me how to cook rice in 10 minutes" says how long, not when)
+            d = times.find_duration(m.group("rest"))
+            if d and d[1] == (0, len(m.group("rest"))):
+                return Intent("reminders", "set", {}, t)
         # "in 20 minutes check the oven": a duration first and something to do after it.
         m = re.match(r"^(?:in|after) (?P<rest>.+)$", t)
         if m:
@@ -401,7 +495,11 @@ class Recogniser:
             r"running out of|low on|need to buy|have to buy|must buy|should buy) (?P<item>.+)$",
             t,
         )
-        if m and not re.search(r"\b(?:time|money|patience|ideas|breath|options)\b", t):
+        if m and not re.search(
+            r"\b(?:time|money|patience|ideas|breath|options|advice|recommend|suggest|should|"
+            r"which|what|how|tips)\b",
+            t,
+        ):
             return Intent("lists", "add", {"item": _item(m.group("item")), "list": "shopping"}, t)
         m = re.match(
             r"^(?:what do i|what else do i|do i) (?:still )?(?:need|have) to (?:buy|get|pick up)\b",
@@ -416,6 +514,14 @@ class Recogniser:
         )
         if m:
             return Intent("lists", "remove_last", {"list": "shopping"}, t)
+        m = _LIST_NEW.match(t)
+        if m and _list_name(m) != "play":
+            # "make a list about the concert schedule": a new list, whatever it is about.
+            return Intent("lists", "create", {"list": _list_name(m)}, t)
+        if re.search(r"\b(?:a|some|any) lists? of\b", t) and not re.search(
+            r"\b(?:my|the|our) (?:[\w']+ )*?list\b(?! of)", t
+        ):
+            return None  # "give me a list of good books": a list to make up, not a kept one
         mine = re.search(r"\b(?:on|in|to|from|off) (?:my|the) (?:[\w']+ )?list\b", t)
         if (
             not re.search(rf"\b{_LIST_WORD}\b", t)
@@ -449,14 +555,15 @@ class Recogniser:
                 "lists", "check", {"item": _item(m.group("item")), "list": _list_name(m)}, t
             )
         m = re.match(rf"^(?P<item>.+?) (?:to|on|onto) (?:my|the) (?:{_NAME} )?{_LIST_WORD}$", t)
-        if m and not re.match(r"^(?:what|how|is|are|who|which|when)\b", t):
+        if m and not re.search(
+            r"^(?:what|how|is|are|who|which|when|any|anything|list|inform|tell|show|did)\b|"
+            r"\b(?:read|what|items|anything)\b",
+            m["item"],
+        ):
             # "apples to my shopping list": the verb was lost (speech-to-text often drops it).
             return Intent(
                 "lists", "add", {"item": _item(m.group("item")), "list": _list_name(m)}, t
             )
-        m = _LIST_NEW.match(t)
-        if m:
-            return Intent("lists", "create", {"list": _list_name(m)}, t)
         if _LISTS_WHICH.search(t) and not re.search(r"\bon (?:my|the) [\w ]*lists?\b", t):
             return Intent("lists", "which", {}, t)
         m = _LIST_READ.search(t)
@@ -543,21 +650,42 @@ class Recogniser:
         if m and times.parse(m.group("what"), _REFERENCE, purpose="query").found:
             return Intent("time", "until", {}, t)
         m = re.match(
+            rf"^how many (?P<wd>{times.WEEKDAY_WORDS})s (?:are )?(?:there )?(?:in|during) "
+            rf"(?:the |this )?(?:month of )?(?P<what>{MONTH_RE}|\d{{4}}|month|year)"
+            rf"(?: (?P<year>\d{{4}}))?$",
+            t,
+        )
+        if m:
+            slots = {"day": m["wd"], "in": m["what"], "year": m["year"]}
+            return Intent("time", "count_days", slots, t)
+        m = re.match(
             rf"^is (?:it|today) (?:a )?(?P<wd>{times.WEEKDAY_WORDS})(?: today)?$|"
             rf"^is today (?:a )?(?P<wd2>{times.WEEKDAY_WORDS})$",
             t,
         )
         if m:
             return Intent("time", "is_day", {"day": m.group("wd") or m.group("wd2")}, t)
-        m = re.match(r"^what(?:'s| is) the date (?:of|for|on) (?P<what>.+)$", t)
-        if m:
+        m = re.match(r"^what(?:'s| is) the date (?:(?:of|for|on) )?(?P<what>.+)$", t)
+        if m and not re.match(r"(?:today|now|right now|currently)\b", m["what"]):
             found = times.parse(m.group("what"), _REFERENCE, purpose="query")
             return Intent("time", "day_of", {}, t) if found.when else None
+        # "when is easter in 2018", "what day does christmas fall on": a day, named or dated.
+        m = re.match(
+            r"^(?:when|what day|what date|which day|which date) (?:is|was|will be|does|did) "
+            r"(?P<what>.+?)(?: (?:fall|land|be|come)s?)?(?: on)?(?: this year)?$",
+            t,
+        )
+        if m and _whole_day(m["what"]):
+            return Intent("time", "day_of", {}, t)
+        # "is it the 20th of March today", "is today St Patrick's day": answered with the date.
+        m = re.match(r"^is (?:it|today) (?P<what>.+?)(?: today)?$", t)
+        if m and _whole_day(m["what"]):
+            return Intent("time", "date", {}, t)
         if re.search(r"\b(?:what|which) day\b", t):
             return Intent("time", "day_of", {}, t)
         if re.search(
             r"\b(?:eastern|pacific|central|mountain|atlantic|greenwich|gmt|utc|est|pst|cst)"
-            r"\b.*\btime\b",
+            r"\b.*\btime\b|\b(?:gmt|utc)(?: plus| minus)? \d.*\b(?:to|in|into)\b",
             t,
         ):
             return Intent("time", "zones", {}, t)
@@ -565,6 +693,13 @@ class Recogniser:
             re.search(r"\bdate\b", t) and _DATE_NOW.search(t)
         ):
             return None
+        m = re.match(
+            r"^(?:what(?:'s| is)|convert) (?P<a>.*\d.*?) (?:in|to|into) (?P<b>[a-z .']+)$", t
+        )
+        if m and find_zone(m["a"]) is not None and find_zone(m["b"]) is not None:
+            return Intent("time", "zones", {}, t)  # "what is 3 pm GMT in Tokyo"
+        if re.search(r"\b(?:if|when) it(?:'s| is) \d", t) and _TIME_PLACE.search(t):
+            return Intent("time", "zones", {}, t)  # "if it's 3 pm in London, what time in NY"
         m = _TIME_PLACE.search(t)
         if m:
             place = (m.group("place") or m.group("place2") or "").strip()
@@ -590,9 +725,14 @@ class Recogniser:
 
     def _alarms(self, t: str) -> Intent | None:
         if not re.search(r"\b(?:alarms?|wake|get me up|get up)\b", t):
+            if re.match(r"^(?:set|make|create|add|schedule|put)(?: me)? (?:up )?(?:an? )?(?:new )?"
+                        r"alerts? (?:for|at|in|on)\b", t):  # fmt: skip
+                return Intent("reminders", "set", {"alarm": True}, t)  # "set an alert for 2 pm"
             return None
         if _ALARM_CANCEL.search(t):
             return Intent("reminders", "cancel", {"alarm": True}, t)
+        if re.search(r"\b(?:see|view|show|list)\b.*\balarms\b|\bset alarms\b", t):
+            return Intent("reminders", "list", {"alarm": True}, t)  # "I want to see all set alarms"
         if _ALARM_SET.search(t) and not re.search(
             r"^(?:is|are|do|did|what|when|which|check|list|show|tell)\b", t
         ):
@@ -604,6 +744,8 @@ class Recogniser:
             return None
         if _ALARM_QUERY.search(t):
             return Intent("reminders", "list", {"alarm": True}, t)
+        if re.match(r"^(?:did|do|does|is|are|have|has|was|were|what|which|when|my)\b", t):
+            return Intent("reminders", "list", {"alarm": True}, t)  # "did I set an alarm for …"
         if re.search(r"\b(?:alarm|wake me|get me up)\b", t) and not re.match(r"^i\b", t):
             return Intent("reminders", "set", {"alarm": True}, t)
         if times.parse(t, _REFERENCE).found and not re.match(r"^i\b", t):
@@ -611,11 +753,33 @@ class Recogniser:
         return None
 
     def _calendar(self, t: str) -> Intent | None:
-        if _REMINDER_CANCEL.search(t):
+        kept_here = re.search(r"\b(?:calendar|schedule|agenda|reminders?|diary)\b", t)
+        if (
+            re.search(r"\b(?:i|we) (?:had|went|was|were|met|attended|did)\b", t)
+            or re.search(r"\bshould (?:i|we) (?:use|wear|bring|cook|buy|say|get|pick|choose)\b", t)
+            or (_MEDIA.search(t) and not kept_here)
+            or re.search(
+                r"\byour\b|\b(?:do|did|have|are|were|would|could|can) you\b|"
+                r"\byou (?:would|could|can|recommend|suggest|think|like)\b",
+                t,
+            )
+            and not re.search(r"\b(?:i|me|my|i'm|i've|mine)\b", t)
+            and not kept_here
+        ):
+            # "today I had a meeting with George" tells, "what have you planned" asks about the
+            # assistant, "should I …" asks for advice, "put on music for dinner" is about media:
+            # none of them is the user's calendar.
+            return None
+        if _REMINDER_CANCEL.search(t) or _OCCASION_CANCEL.search(t):
             return Intent("reminders", "cancel", {}, t)
-        if _REMINDER_QUERY.search(t) and not re.search(r"^(?:add|set|schedule|put|book)\b", t):
+        if (_REMINDER_QUERY.search(t) or _OCCASION_QUERY.search(t)) and not re.search(
+            r"^(?:add|set|schedule|put|book)\b", t
+        ):
             return Intent("reminders", "list", {}, t)
         if _REMINDER_SET_LOOSE.search(t):
+            return Intent("reminders", "set", {}, t)
+        if _KEEP_IT.search(t) and times.parse(t, _REFERENCE).found:
+            # "June 13th is election day, set it": something said with its day, then kept.
             return Intent("reminders", "set", {}, t)
         # Last: a calendar word with nothing clearer around it ("the event will include Ann") —
         # but not a statement about oneself ("I have a meeting tomorrow and I'm nervous"): that
@@ -631,11 +795,40 @@ class Recogniser:
 # A fixed instant, only for asking the time parser whether a phrase names a time at all.
 _REFERENCE = datetime(2001, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
 
+
+def _whole_time(phrase: str, dated: bool = False) -> bool:
+    """Whether the phrase is nothing but a day and/or time ("on monday the 20th", "at 9").
+
+    dated: and more precise than "today" or "tomorrow" alone (a clock time, a weekday or a
+    date), and not a repeating rule — "tomorrow I need to relax" is talk.
+    """
+    parsed = times.parse(phrase, _REFERENCE, purpose="query")
+    if dated and (
+        parsed.when is None
+        or parsed.when.rule
+        or not parsed.when.has_time
+        and re.fullmatch(r"(?:today|tomorrow|tonight|this \w+|in the \w+)", phrase.strip())
+    ):
+        return False
+    return parsed.found and not re.sub(r"\b(?:the|on|at|in|by|so|and|then)\b", "",
+                                       parsed.rest).strip()  # fmt: skip
+
+
+def _whole_day(phrase: str) -> bool:
+    """Whether the phrase is nothing but a calendar day ("easter in 2018", "the 20th of march")."""
+    parsed = times.parse(phrase, _REFERENCE, purpose="query")
+    when = parsed.when
+    day = parsed.day is not None or bool(when and not when.rule and not when.has_time)
+    return day and not re.sub(r"\b(?:the|a|an|in|of|year|day)\b", "", parsed.rest).strip()
+
+
 # Openings of conversation, never of a command ("do you think I should go to the meeting?").
 _CONVERSATION = re.compile(
     r"^(?:do you (?:think|know|like|remember|feel)|what do you (?:think|remember|know)|should i|"
     r"would you|could i|how do you feel|i (?:wish|hate|love|feel|think|guess|hope|like|miss|"
-    r"fear)|tell me (?:a story|a joke|about)|why|how come|what if|what's your|"
+    r"fear)|tell me (?:a story|a joke|about(?! (?:my|the|all|all my|any) (?:alarms|reminders|"
+    r"timers|lists|notes|appointments|meetings|events|schedule|calendar)\b| (?:alarms|reminders|"
+    r"timers)\b))|why|how come|what if|what's your|"
     r"what is your|are you|who are you|i'm (?:going|so|really|feeling|tired|happy|sad|"
     r"worried|nervous|excited|not))\b"
 )
@@ -649,13 +842,27 @@ _COMMAND_WORD = re.compile(
     r"\b(?:remind|reminder|set|add|put|cancel|delete|remove|schedule|book|wake me|get me up|"
     r"start|pause|resume|clear|create|make|note|read|show|list me|what|when|how|which|timer|"
     r"alarm for|alarm at|need to buy|out of|running low|mark|send me|notify|notification|"
-    r"confirm|want to know|don't want|dont want|do not want|include|invite|"
+    r"confirm|want to know|don't want|dont want|do not want|include|invite|notified|reminded|"
+    r"(?:want|need|would like) (?:a|an) (?:meeting|appointment|reminder|alarm)|block|"
+    r"(?:standard|daylight) time|"
     r"(?:need|have|want|got) to (?:get|wake) up at)\b"
+)
+
+# "I have a meeting at noon today", and nothing else: a plan to keep, not a conversation.
+_PLAN_TOLD = re.compile(
+    rf"^(?:i|we) (?:have|have got|'ve got|got) (?:a|an|my|the|our) (?:[\w']+ ){{0,2}}?"
+    rf"(?:{_CALENDAR_WORDS}|{_OCCASIONS}) (?:at|on|in|by|this|next|today|tonight|tomorrow|"
+    rf"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?:(?! and | but | so ).)*$"
+)
+# Requests that can be asked for later ("… in an hour"): a reminder to do them.
+_DELAYABLE = (
+    r"give me|tell me|send me|show me|let me know|call me|text me|check|ask me|notify me|"
+    r"warn me|ping me"
 )
 
 _REMINDER_QUERY_FIRST = re.compile(
     r"^(?:what|which|when|do i have|did i|have i|is there|are there|any|how many|list|show|"
-    r"read|tell me (?:my|about|what))\b.*\breminders?\b"
+    r"read|tell me (?:my|about|what))\b.*\b(?:reminders?|reminded)\b"
 )
 
 

@@ -18,6 +18,17 @@ def _title(name: str) -> str:
     return f"your {name} list"
 
 
+def _ask_items(question: str, name: str, ctx: Context) -> Reply:
+    """Ask what to put on a list; the answer is added to it ("no" adds nothing)."""
+
+    def resolve(answer: str) -> Reply | None:
+        if is_no(answer):
+            return Reply("OK.")
+        return handle(Intent("lists", "add", {"item": answer, "list": name}), ctx)
+
+    return Reply(question, Pending(resolve, ctx.clock()))
+
+
 def handle(intent: Intent, ctx: Context) -> Reply:
     """Carry out a list intent and say what happened."""
     name = intent.slots.get("list") or "shopping"
@@ -26,13 +37,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
     now = ctx.clock()
     if action == "add":
         if not item:
-
-            def resolve(answer: str) -> Reply | None:
-                if is_no(answer):
-                    return Reply("OK.")
-                return handle(Intent("lists", "add", {"item": answer, "list": name}), ctx)
-
-            return Reply(f"What should I add to {_title(name)}?", Pending(resolve, now))
+            return _ask_items(f"What should I add to {_title(name)}?", name, ctx)
         added, already = [], []
         for it in _split(item):
             (added if ctx.store.add_item(ctx.profile, name, it, now) else already).append(it)
@@ -47,13 +52,7 @@ def handle(intent: Intent, ctx: Context) -> Reply:
         count = dict(ctx.store.lists(ctx.profile)).get(name, 0)
         if count:
             return Reply(f"You already have {_title(name)}, with {plural(count, 'item')}.")
-
-        def resolve(answer: str) -> Reply | None:
-            if is_no(answer):
-                return Reply("OK.")
-            return handle(Intent("lists", "add", {"item": answer, "list": name}), ctx)
-
-        return Reply(f"OK, a new list: {name}. What should I put on it?", Pending(resolve, now))
+        return _ask_items(f"OK, a new list: {name}. What should I put on it?", name, ctx)
     if action == "remove":
         removed, missing = [], []
         for it in _split(item):

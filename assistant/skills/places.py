@@ -7,36 +7,57 @@ import re
 import zoneinfo
 from zoneinfo import ZoneInfo
 
-# Places whose name is not the city in an IANA zone name (countries, states, abbreviations).
-_ALIASES = {
-    "uk": "Europe/London", "england": "Europe/London", "britain": "Europe/London",
-    "scotland": "Europe/London", "ireland": "Europe/Dublin", "france": "Europe/Paris",
-    "germany": "Europe/Berlin", "spain": "Europe/Madrid", "italy": "Europe/Rome",
-    "japan": "Asia/Tokyo", "china": "Asia/Shanghai", "beijing": "Asia/Shanghai",
-    "india": "Asia/Kolkata", "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata",
-    "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata", "russia": "Europe/Moscow",
-    "australia": "Australia/Sydney", "canada": "America/Toronto", "brazil": "America/Sao_Paulo",
-    "mexico": "America/Mexico_City", "us": "America/New_York", "usa": "America/New_York",
-    "america": "America/New_York", "united states": "America/New_York",
-    "california": "America/Los_Angeles", "san francisco": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
-    "texas": "America/Chicago", "dallas": "America/Chicago", "houston": "America/Chicago",
-    "florida": "America/New_York", "miami": "America/New_York", "boston": "America/New_York",
-    "washington": "America/New_York", "hawaii": "Pacific/Honolulu", "alaska": "America/Anchorage",
-    "arizona": "America/Phoenix", "colorado": "America/Denver", "utah": "America/Denver",
-    "egypt": "Africa/Cairo", "south africa": "Africa/Johannesburg", "kenya": "Africa/Nairobi",
-    "nigeria": "Africa/Lagos", "israel": "Asia/Jerusalem", "dubai": "Asia/Dubai",
-    "korea": "Asia/Seoul", "south korea": "Asia/Seoul", "philippines": "Asia/Manila",
-    "thailand": "Asia/Bangkok", "vietnam": "Asia/Ho_Chi_Minh", "new zealand": "Pacific/Auckland",
-    "argentina": "America/Argentina/Buenos_Aires", "netherlands": "Europe/Amsterdam",
-    "sweden": "Europe/Stockholm", "norway": "Europe/Oslo", "poland": "Europe/Warsaw",
-    "turkey": "Europe/Istanbul", "greece": "Europe/Athens", "portugal": "Europe/Lisbon",
-    "okinawa": "Asia/Tokyo", "hong kong": "Asia/Hong_Kong", "singapore": "Asia/Singapore",
-    "gmt": "Etc/GMT", "utc": "UTC", "greenwich": "Etc/GMT",
-    "eastern": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
-    "central": "America/Chicago", "cst": "America/Chicago", "mountain": "America/Denver",
-    "pacific": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
-}  # fmt: skip
+# Places whose name is not the city in an IANA zone name (countries, states, abbreviations):
+# each zone once, with every name that means it.
+_ZONE_NAMES = {
+    "Europe/London": "uk, england, britain, scotland",
+    "Europe/Dublin": "ireland",
+    "Europe/Paris": "france",
+    "Europe/Berlin": "germany",
+    "Europe/Madrid": "spain",
+    "Europe/Rome": "italy",
+    "Asia/Tokyo": "japan, okinawa",
+    "Asia/Shanghai": "china, beijing",
+    "Asia/Kolkata": "india, delhi, new delhi, mumbai, bombay",
+    "Europe/Moscow": "russia",
+    "Australia/Sydney": "australia",
+    "America/Toronto": "canada",
+    "America/Sao_Paulo": "brazil",
+    "America/Mexico_City": "mexico",
+    "America/New_York": (
+        "us, usa, america, united states, florida, miami, boston, washington, eastern, est, edt"
+    ),
+    "America/Los_Angeles": "california, san francisco, seattle, las vegas, pacific, pst, pdt",
+    "America/Chicago": "texas, dallas, houston, central, cst",
+    "Pacific/Honolulu": "hawaii",
+    "America/Anchorage": "alaska",
+    "America/Phoenix": "arizona",
+    "America/Denver": "colorado, utah, mountain",
+    "Africa/Cairo": "egypt",
+    "Africa/Johannesburg": "south africa",
+    "Africa/Nairobi": "kenya",
+    "Africa/Lagos": "nigeria",
+    "Asia/Jerusalem": "israel",
+    "Asia/Dubai": "dubai",
+    "Asia/Seoul": "korea, south korea",
+    "Asia/Manila": "philippines",
+    "Asia/Bangkok": "thailand",
+    "Asia/Ho_Chi_Minh": "vietnam",
+    "Pacific/Auckland": "new zealand",
+    "America/Argentina/Buenos_Aires": "argentina",
+    "Europe/Amsterdam": "netherlands",
+    "Europe/Stockholm": "sweden",
+    "Europe/Oslo": "norway",
+    "Europe/Warsaw": "poland",
+    "Europe/Istanbul": "turkey",
+    "Europe/Athens": "greece",
+    "Europe/Lisbon": "portugal",
+    "Asia/Hong_Kong": "hong kong",
+    "Asia/Singapore": "singapore",
+    "Etc/GMT": "gmt, greenwich",
+    "UTC": "utc",
+}
+_ALIASES = {name: zone for zone, names in _ZONE_NAMES.items() for name in names.split(", ")}
 
 
 @functools.cache

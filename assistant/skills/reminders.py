@@ -50,6 +50,20 @@ def _what(intent: Intent, rest: str) -> str:
         text = _LEADING.sub("", text)
     text = re.sub(r"\b(?:please|for me|again)\b", "", text)
     text = re.sub(r"^(?:set|make|create|add|put|new|up)(?: an?)?\s*$", "", text.strip())
+    # "June 13th is election day, set it": what was said before it.
+    text = re.sub(
+        r"\b(?:set|save|mark|add|put|schedule|keep|book|make a note of|note) (?:it|this|that)\b.*$",
+        "",
+        text,
+    ).strip()
+    text = re.sub(r"^(?:is|are) |\s+(?:is|are|was|will be)$", "", text)
+    # "I have a meeting at noon", "schedule my dentist appointment": the entry itself.
+    text = re.sub(
+        r"^(?:(?:i|we) (?:have|have got|'ve got|got)|add|schedule|book|put|plan|set up|create) "
+        r"(?=(?:a|an|my|the|our)\b)",
+        "",
+        text,
+    )
     return second_person(" ".join(text.split()))
 
 
@@ -143,7 +157,14 @@ def _save(ctx: Context, what: str, when: times.When, alarm: bool) -> Reply:
     if alarm:
         return Reply(f"Alarm set for {said}.{chose}".replace("for in ", "in "))
     # "OK." on its own is the first spoken chunk: heard while the rest is being synthesised.
-    return Reply(f"OK. I'll remind you to {what} {said}.{chose}".replace(" to to ", " to "))
+    return Reply(
+        f"OK. I'll remind you {_to(what)} {what} {said}.{chose}".replace(" to to ", " to ")
+    )
+
+
+def _to(what: str) -> str:
+    """An entry ("your meeting") is reminded about; an errand ("call mom") is reminded to do."""
+    return "about" if re.match(r"(?:a|an|your|the|our)\b", what) else "to"
 
 
 def describe(r: Reminder, now: datetime) -> str:
@@ -208,15 +229,21 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
     if not items:
         return Reply(f"You have no {kind}s to cancel.")
     t = intent.text
+    parsed = times.parse(t, now, purpose="query")
     if re.search(r"\b(?:all|every|everything|any)\b", t):
+        if parsed.when is not None and not parsed.when.rule:
+            # "cancel all my meetings on March 2nd": all of that day's, not all of them.
+            day = parsed.when.at.date()
+            items = [r for r in items if datetime.fromtimestamp(r.due, ctx.zone).date() == day]
+            if not items:
+                return Reply(f"You have no {kind}s {times.day_words(parsed.when.at, now)}.")
         for r in items:
             ctx.store.delete_reminder(ctx.profile, r.id)
         ctx.changed()
         return Reply(f"Cancelled {plural(len(items), kind)}.")
-    parsed = times.parse(t, now, purpose="query")
     wanted = _words(second_person(parsed.rest))
     matches = _best_matches(items, wanted)
-    if not matches and parsed.when is not None and not parsed.when.rule:
+    if not matches and not wanted and parsed.when is not None and not parsed.when.rule:
         at = parsed.when
         same = [r for r in items if abs(r.due - at.at.timestamp()) < 60]
         if not same and not at.has_time:
@@ -225,13 +252,13 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
         matches = same
     if not matches and re.search(r"\b(?:it|that|last|latest|just)\b", t):
         matches = [max(items, key=lambda r: r.id)]
-    if not matches and len(items) == 1:
-        matches = items
+    if not matches and len(items) == 1 and not wanted:
+        matches = items  # "cancel my reminder": the only one (but never one about other things)
     if len(matches) == 1:
         r = matches[0]
         ctx.store.delete_reminder(ctx.profile, r.id)
         ctx.changed()
-        what = describe(r, now) if r.alarm else f"the reminder to {describe(r, now)}"
+        what = describe(r, now) if r.alarm else f"the reminder {_to(r.text)} {describe(r, now)}"
         return Reply(f"Cancelled {what}.")
     options = matches or items
     listed = join_words([describe(r, now) for r in options[:3]]).replace(" and ", " or ")
@@ -258,7 +285,9 @@ def _cancel(intent: Intent, ctx: Context) -> Reply:
         ctx.changed()
         return Reply(f"Cancelled {plural(len(picked), kind)}.")
 
-    return Reply(f"Which {kind} should I cancel: {listed}?", Pending(resolve, ctx.clock()))
+    # Something was named that no reminder mentions: say so rather than cancel a guess.
+    none = f"I have no {kind} like that. " if wanted and not matches else ""
+    return Reply(f"{none}Which {kind} should I cancel: {listed}?", Pending(resolve, ctx.clock()))
 
 
 LATE_S = 60.0  # a reminder said more than this after its time was missed (app closed)

@@ -7,13 +7,32 @@ of its wall-clock time so a recurring one is stepped in local time.
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 from assistant.errors import AssistantError
 from assistant.memory.schema import connect
+
+# The `kind` of the skills' records in a memory export (the memories use turn, note and fact).
+KINDS = ("timer", "reminder", "list_item", "skill_note")
+# Per kind: its table, the columns exported (besides profile and id), and which hold times.
+_TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "timer": ("timers", ("name", "length_s", "due", "left_s", "created"), ("due", "created")),
+    "reminder": (
+        "reminders", ("text", "due", "zone", "rule", "alarm", "created"), ("due", "created")
+    ),
+    "list_item": ("list_items", ("list", "item", "added"), ("added",)),
+    "skill_note": ("notes", ("text", "created"), ("created",)),
+}  # fmt: skip
+_REQUIRED = {"timer": ("length_s", "created"), "reminder": ("text", "due", "zone", "created"),
+             "list_item": ("list", "item", "added"), "skill_note": ("text", "created")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -126,8 +145,10 @@ class SkillStore:
         self._run("UPDATE reminders SET due = ? WHERE id = ? AND profile = ?", (due, rid, profile))
 
     def delete_reminder(self, profile: str, rid: int) -> None:
-        """Remove a reminder."""
-        self._run("DELETE FROM reminders WHERE id = ? AND profile = ?", (rid, profile))
+        """Remove a reminder (its words scrubbed from disk)."""
+        with self._lock:
+            self._run("DELETE FROM reminders WHERE id = ? AND profile = ?", (rid, profile))
+            self._scrub()
 
     def next_due(self, profile: str) -> float | None:
         """The soonest due time of the profile's running timers and reminders."""
@@ -169,14 +190,19 @@ class SkillStore:
         return None
 
     def delete_item(self, profile: str, iid: int) -> None:
-        """Remove one list item."""
-        self._run("DELETE FROM list_items WHERE id = ? AND profile = ?", (iid, profile))
+        """Remove one list item (its words scrubbed from disk)."""
+        with self._lock:
+            self._run("DELETE FROM list_items WHERE id = ? AND profile = ?", (iid, profile))
+            self._scrub()
 
     def clear_list(self, profile: str, name: str) -> int:
-        """Empty a list; return how many items it had."""
-        return self._run(
-            "DELETE FROM list_items WHERE profile = ? AND list = ?", (profile, name)
-        ).rowcount
+        """Empty a list (its words scrubbed from disk); return how many items it had."""
+        with self._lock:
+            n = self._run(
+                "DELETE FROM list_items WHERE profile = ? AND list = ?", (profile, name)
+            ).rowcount
+            self._scrub()
+        return n
 
     def lists(self, profile: str) -> list[tuple[str, int]]:
         """The profile's non-empty lists and their sizes."""
@@ -207,8 +233,146 @@ class SkillStore:
         ]
 
     def clear_notes(self, profile: str) -> int:
-        """Delete the profile's notes; return how many there were."""
-        return self._run("DELETE FROM notes WHERE profile = ?", (profile,)).rowcount
+        """Delete the profile's notes and scrub their words from disk; return how many."""
+        with self._lock:
+            n = self._run("DELETE FROM notes WHERE profile = ?", (profile,)).rowcount
+            self._scrub()
+        return n
+
+    def forget_notes_about(self, profile: str, words: list[str]) -> int:
+        """Delete the profile's notes that hold every one of words (whole words, any case)."""
+        if not words:
+            return 0
+        with self._lock:
+            gone = [
+                (nid,)
+                for nid, text in self._rows(
+                    "SELECT id, text FROM notes WHERE profile = ?", (profile,)
+                )
+                if all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
+            ]
+            if gone:
+                self._db.executemany("DELETE FROM notes WHERE id = ?", gone)
+                self._scrub()
+        return len(gone)
+
+    # -- the user's control: forget, export, import ---------------------------------------------
+
+    def _scrub(self) -> None:
+        """Checkpoint the WAL into the file and truncate it, so deleted words leave the disk.
+
+        secure_delete (set by schema.connect) zeroes the freed space of deleted rows; without the
+        checkpoint their old pages would linger in the write-ahead log.
+        """
+        self._run("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def forget_profile(self, profile: str) -> int:
+        """Erase all of the profile's timers, reminders, list items and notes; return how many."""
+        with self._lock:
+            self._run("BEGIN IMMEDIATE")
+            try:
+                n = sum(
+                    self._run(f"DELETE FROM {table} WHERE profile = ?", (profile,)).rowcount
+                    for table, _, _ in _TABLES.values()
+                )
+            except BaseException:
+                self._run("ROLLBACK")
+                raise
+            self._run("COMMIT")
+            self._scrub()
+        return n
+
+    def export(self, stream: IO[str], profile: str) -> int:
+        """Write the profile's skills data as JSON lines with a kind field; returns how many."""
+        n = 0
+        for kind, (table, columns, stamps) in _TABLES.items():
+            rows = self._rows(
+                f"SELECT {', '.join(columns)} FROM {table} WHERE profile = ? ORDER BY id",
+                (profile,),
+            )
+            for row in rows:
+                record: dict[str, Any] = {"kind": kind, **dict(zip(columns, row, strict=True))}
+                for key in stamps:
+                    if record[key] is not None:
+                        record[key] = datetime.fromtimestamp(record[key], UTC).isoformat()
+                if kind == "reminder":
+                    record["alarm"] = bool(record["alarm"])
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                n += 1
+        return n
+
+    def import_(self, rows: list[Row], profile: str) -> int:
+        """Add records checked by check_records to profile, in one transaction; returns how many.
+
+        A record the profile already has (same fields; for a list item, the same words on the
+        same list) is skipped, so importing twice is harmless.
+        """
+        added = 0
+        with self._lock:
+            self._run("BEGIN IMMEDIATE")
+            try:
+                for kind, values in rows:
+                    table, columns, _ = _TABLES[kind]
+                    if kind == "list_item" and self.find_item(profile, *values[:2]) is not None:
+                        continue  # the list has it already (same words)
+                    same = " AND ".join(f"{c} IS ?" for c in columns)
+                    if self._rows(
+                        f"SELECT 1 FROM {table} WHERE profile = ? AND {same} LIMIT 1",
+                        (profile, *values),
+                    ):
+                        continue
+                    self._run(
+                        f"INSERT INTO {table} (profile, {', '.join(columns)}) "
+                        f"VALUES (?{', ?' * len(columns)})",
+                        (profile, *values),
+                    )
+                    added += 1
+            except BaseException:
+                self._run("ROLLBACK")
+                raise
+            self._run("COMMIT")
+        return added
+
+
+# A checked record: its kind and its column values in _TABLES order.
+Row = tuple[str, tuple[Any, ...]]
+
+
+def check_records(records: Iterable[tuple[int, dict[str, Any]]]) -> list[Row]:
+    """Exported skills records ((line number, record) pairs), checked, ready for import_.
+
+    Raises AssistantError naming the first bad line, before anything is written.
+    """
+    return [(str(record["kind"]), _row(number, record)) for number, record in records]
+
+
+def _row(number: int, record: dict[str, Any]) -> tuple[Any, ...]:
+    """An exported record's column values, checked; AssistantError naming the line if bad."""
+    kind = record.get("kind")
+    if kind not in _TABLES:
+        raise AssistantError(f"line {number} is not a skills record: unknown kind {kind!r}")
+    _, columns, stamps = _TABLES[kind]
+    missing = [c for c in _REQUIRED[kind] if record.get(c) in (None, "")]
+    if missing:
+        raise AssistantError(f"line {number} is not a {kind}: missing {', '.join(missing)}")
+    values = []
+    try:
+        for column in columns:
+            value = record.get(column)
+            if column in stamps and value is not None:
+                value = datetime.fromisoformat(str(value)).timestamp()
+            elif column in ("length_s", "left_s") and value is not None:
+                value = float(value)
+            elif column == "name":
+                value = str(value or "")
+            elif column == "alarm":
+                value = int(bool(value))
+            elif value is not None:
+                value = str(value)
+            values.append(value)
+    except (ValueError, TypeError) as e:
+        raise AssistantError(f"line {number} is not a {kind}: {e}") from None
+    return tuple(values)
 
 
 def _key(item: str) -> str:

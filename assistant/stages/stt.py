@@ -37,6 +37,10 @@ def clean(text: str) -> str:
     return "" if _NON_SPEECH.match(text) else text
 
 
+# Fast speech is ~4 words (~6 tokens) a second; a transcript far denser than this is a loop.
+_MAX_TOKENS_PER_S = 10
+
+
 class WhisperTranscriber:
     """faster-whisper with greedy decoding and no conditioning on earlier text.
 
@@ -75,12 +79,23 @@ class WhisperTranscriber:
     def transcribe(self, pcm: np.ndarray) -> Transcript:
         if len(pcm) == 0:
             return Transcript("")
-        window = self.config.window_s
-        if 0 < window <= 30 and len(pcm) / RATE <= window - 0.5:
-            return self._transcribe_window(pcm, window)
+        seconds = len(pcm) / RATE
+        short, window = self.config.short_window_s, self.config.window_s
+        if 0 < short < window and seconds <= short - 0.5:
+            # In the smaller window Whisper sometimes loops ("next next next ..."); more tokens
+            # than anyone says in that time means it did, and the larger window decides.
+            limit = int(_MAX_TOKENS_PER_S * seconds) + 8
+            said = self._transcribe_window(pcm, short, limit)
+            if said is not None:
+                return said
+        if 0 < window <= 30 and seconds <= window - 0.5:
+            return self._transcribe_window(pcm, window) or Transcript("")
         return self._transcribe_full(pcm)
 
-    def _transcribe_window(self, pcm: np.ndarray, window_s: float) -> Transcript:
+    def _transcribe_window(
+        self, pcm: np.ndarray, window_s: float, limit: int = 224
+    ) -> Transcript | None:
+        """Greedy transcription in a window of window_s; None if it ran to `limit` tokens."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
 
@@ -93,7 +108,7 @@ class WhisperTranscriber:
             encoded,
             [self._prompt],
             beam_size=self.config.beam_size,
-            max_length=224,
+            max_length=limit,
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -101,6 +116,8 @@ class WhisperTranscriber:
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
         text = self._tokenizer.decode(tokens)
+        if limit < 224 and _looped(text, len(tokens), len(pcm) / RATE):
+            return None
         return self._accept(text, result.no_speech_prob, result.scores[0], len(tokens))
 
     def _transcribe_full(self, pcm: np.ndarray) -> Transcript:
@@ -127,6 +144,13 @@ class WhisperTranscriber:
         if no_speech_prob > self.config.no_speech_threshold and score < -0.5:
             return Transcript("", no_speech_prob)
         return Transcript(clean(text), no_speech_prob)
+
+
+def _looped(text: str, n_tokens: int, seconds: float) -> bool:
+    """Whether a transcript repeats itself (Whisper's gzip-ratio test) or is too dense to say."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    return n_tokens > _MAX_TOKENS_PER_S * seconds or get_compression_ratio(text) > 2.4
 
 
 def _suppressed_tokens(tokenizer) -> list[int]:
