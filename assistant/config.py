@@ -29,6 +29,7 @@ class AudioConfig:
     echo_tail_ms: int = 250  # ignore the mic this long after playback ends (room echo)
     barge_in: str = "auto"  # talk over it to stop it: "auto", "on" or "off" (see the example)
     headphones: bool = False  # the mic cannot hear the speaker, so barge-in is safe
+    barge_in_resume_ms: int = 300  # a reply paused by a blip of voice resumes after this quiet
 
     def __post_init__(self) -> None:
         if self.barge_in not in BARGE_IN:
@@ -56,6 +57,7 @@ class VadConfig:
     threshold: float = 0.5  # speech probability that starts speech
     release: float = 0.35  # probability below which a frame counts as silence
     min_speech_ms: int = 160  # shorter blips (clicks, coughs) do not start a turn
+    onset_ms: int = 64  # with barge-in, this much voice pauses a reply at once; 0 = no pause
     end_silence_ms: int = 400  # silence that ends the user's turn
     speculate_ms: int = 160  # silence after which a reply is prepared (and held); 0 = off
     early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended

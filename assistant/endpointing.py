@@ -18,6 +18,17 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Onset:
+    """Voice since `t`, for `onset_ms`: maybe speech, not yet long enough to be sure.
+
+    The earliest sign that the user may be talking (over a reply: pause it at once). Reported
+    once per stretch of voice that has not become speech; `Started` follows if it goes on.
+    """
+
+    t: float
+
+
+@dataclass(frozen=True)
 class Paused:
     """The speech that began at `start` has paused since `end`: the turn may be over.
 
@@ -50,7 +61,7 @@ class Endpointer:
 
     Speech starts when the probability reaches `threshold` and stays above `release` for
     `min_speech_ms`; it ends after `end_silence_ms` below `release`. Hysteresis between the two
-    thresholds keeps soft syllables inside a turn.
+    thresholds keeps soft syllables inside a turn. `onset_ms` into that wait it reports an Onset.
     """
 
     def __init__(self, config: VadConfig) -> None:
@@ -62,20 +73,33 @@ class Endpointer:
         self._start = 0.0
         self._last_voiced_end = 0.0
         self._paused = False
+        self._onset_told = False
 
     @property
     def in_speech(self) -> bool:
         return self._state == "speech"
 
+    @property
+    def idle(self) -> bool:
+        """Whether no voice is being heard (neither maybe-speech nor speech)."""
+        return self._state == "idle"
+
+    @property
+    def last_voiced_end(self) -> float:
+        """End of the last chunk that counted as voice."""
+        return self._last_voiced_end
+
     def update(
         self, prob: float, t: float, duration: float
-    ) -> Started | Paused | Resumed | Ended | None:
+    ) -> Onset | Started | Paused | Resumed | Ended | None:
         """Advance by one chunk [t, t + duration) whose speech probability is `prob`."""
         c = self.config
         end = t + duration
         if self._state == "idle":
             if prob >= c.threshold:
                 self._state, self._start, self._last_voiced_end = "maybe", t, end
+                self._onset_told = False
+                return self._onset(end)
             return None
         voiced = prob >= c.release
         if self._state == "maybe":
@@ -86,7 +110,7 @@ class Endpointer:
             if end - self._start >= c.min_speech_ms / 1000:
                 self._state = "speech"
                 return Started(self._start)
-            return None
+            return self._onset(end)
         # speech
         if end - self._start >= c.max_utterance_s:
             return self._finish(end, forced=True)
@@ -103,6 +127,14 @@ class Endpointer:
             self._paused = True
             return Paused(self._start, self._last_voiced_end)
         return None
+
+    def _onset(self, end: float) -> Onset | None:
+        """An Onset once the voice since self._start has lasted onset_ms (short of speech)."""
+        c = self.config
+        if self._onset_told or not c.onset_ms or end - self._start < c.onset_ms / 1000:
+            return None
+        self._onset_told = True
+        return Onset(self._start)
 
     def flush(self) -> Ended | None:
         """End speech in progress because the input ended."""

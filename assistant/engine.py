@@ -25,7 +25,7 @@ from assistant import events as ev
 from assistant import prompt
 from assistant.audio.ports import Clock, Frame, Microphone, Speaker
 from assistant.config import Config
-from assistant.endpointing import Resumed, Started
+from assistant.endpointing import Onset, Resumed, Started
 from assistant.history import History
 from assistant.listener import Listener, Utterance
 from assistant.memory.facts import parse_command
@@ -121,6 +121,9 @@ class Engine:
         self._generating: Reply | None = None  # the reply being generated
         self._playing: Reply | None = None  # generated, its audio still playing
         self._cancelled = False
+        # Barge-in in two steps: the first voice over a reply pauses it (_pause); speech
+        # confirmed then stops it (_interrupt), a blip that comes to nothing resumes it.
+        self._paused_at: float | None = None  # when the paused reply went silent
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
@@ -194,6 +197,7 @@ class Engine:
                     self._utterance_done(last, clock)
         finally:
             self._mic = None
+        self._unpause()  # the input ended on a blip: nothing is lost
         if self._playing is not None:  # input ended while it spoke: it was all played
             self._finalize(self._playing, None)
         self._announce_deferred(clock)
@@ -245,8 +249,9 @@ class Engine:
 
     def _on_frame(self, frame: Frame, clock: Clock) -> None:
         """One microphone frame in the engine's main loop (not while generating)."""
+        self._settle_pause(frame.t)
         playing = self._playing
-        if playing is not None and frame.t >= playing.until:
+        if playing is not None and self._paused_at is None and frame.t >= playing.until:
             self._finalize(playing, None)
         if not self._listening:
             return
@@ -261,7 +266,9 @@ class Engine:
 
     def _hear(self, frame: Frame, clock: Clock) -> None:
         for item in self.listener.feed(frame):
-            if isinstance(item, Started):
+            if isinstance(item, Onset):
+                self._pause()
+            elif isinstance(item, Started):
                 self.emit(ev.SpeechStarted(round(item.t, 3)))
                 if self._generating is not None or self._playing is not None:
                     self._interrupt(clock)
@@ -365,6 +372,7 @@ class Engine:
         if mic is None or clock is None or self._cancelled:
             return self._cancelled
         for frame in mic.poll():
+            self._settle_pause(frame.t)
             if not self._listening:
                 continue
             # Before the reply's first audio there is no echo to fear: the user may go on
@@ -381,9 +389,51 @@ class Engine:
         starts = [c.start for c in r.chunks if c.start is not None] if r else []
         return min(starts) if starts else float("inf")
 
+    def _pause(self) -> None:
+        """Voice over a reply that is being heard: silence it at once, not yet sure it is speech.
+
+        The listener needs min_speech_ms of voice to be sure (then _interrupt stops the reply
+        where it paused); this silences it onset_ms after the voice began instead.
+        """
+        r = self._generating if self._generating is not None else self._playing
+        if (
+            self._paused_at is not None
+            or not self.barge_in
+            or self.speaker is None
+            or r is None
+            or r.hold
+            or r.first_audio_at is None
+        ):
+            return
+        self._paused_at = self.speaker.pause()
+        self.emit(ev.SpeakingPaused(round(self._paused_at, 3)))
+
+    def _settle_pause(self, t: float) -> None:
+        """Resume a paused reply once the voice that paused it has come to nothing by `t`."""
+        if self._paused_at is None:
+            return
+        quiet = self.listener.quiet_for(t)
+        if not self._listening or quiet >= self.config.audio.barge_in_resume_ms / 1000:
+            self._unpause()
+
+    def _unpause(self) -> None:
+        """Play a paused reply on from where it paused (it was not the user speaking)."""
+        paused_at, self._paused_at = self._paused_at, None
+        if paused_at is None or self.speaker is None:
+            return
+        shift = self.speaker.resume()
+        for r in (self._generating, self._playing):
+            if r is not None:
+                r.shift(paused_at, shift)
+        self.emit(ev.SpeakingResumed(round(paused_at + shift, 3)))
+
     def _interrupt(self, clock: Clock | None) -> None:
-        """The user talks over the reply (or pressed stop): silence it and drop the rest."""
+        """The user talks over the reply (or pressed stop): silence it and drop the rest.
+
+        A paused reply stops where it paused: that is where the user stopped hearing it.
+        """
         at = self.speaker.stop() if self.speaker else (clock.now() if clock else 0.0)
+        self._paused_at = None
         if self._generating is not None:
             self._cancelled = True
             self._generating.cut_at = at
@@ -426,6 +476,7 @@ class Engine:
         prepared: Reply | None = None,
     ) -> None:
         """Answer user_text; with a microphone, its audio then plays while the mic is heard."""
+        self._unpause()  # typed while a reply was paused: it plays on first, as below
         if self._playing is not None:  # typed over a reply: that one was queued to play first
             self._finalize(self._playing, None)
         self._interrupt_requested.clear()  # a stop pressed before this reply is not meant for it

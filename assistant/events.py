@@ -106,6 +106,25 @@ class SpeakingEnded(Event):
 
 
 @dataclass(frozen=True)
+class SpeakingPaused(Event):
+    """The reply went silent at `t`: voice was heard over it (barge-in), maybe the user's.
+
+    SpeakingEnded follows if it was their speech, SpeakingResumed if it came to nothing.
+    """
+
+    type: ClassVar[str] = "speaking_paused"
+    t: float = 0.0
+
+
+@dataclass(frozen=True)
+class SpeakingResumed(Event):
+    """A paused reply plays on from where it paused, at `t`."""
+
+    type: ClassVar[str] = "speaking_resumed"
+    t: float = 0.0
+
+
+@dataclass(frozen=True)
 class Turn(Event):
     """One finished exchange, with where the time went."""
 

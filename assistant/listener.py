@@ -10,10 +10,11 @@ import numpy as np
 from assistant.audio.frames import RATE
 from assistant.audio.ports import Frame
 from assistant.config import VadConfig
-from assistant.endpointing import Ended, Endpointer, Paused, Resumed, Started
+from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Started
 from assistant.stages.vad import CHUNK, VoiceDetector
 
 _CHUNK_S = CHUNK / RATE
+_DIGITAL_SILENCE = 1e-4  # peak level (-80 dBFS, ~3 LSB of 16-bit audio) of no sound at all
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class Listener:
         """Whether the user is in the middle of a turn."""
         return self.endpointer.in_speech
 
+    def quiet_for(self, t: float) -> float:
+        """How long before `t` the last voice was heard (0 while voice may be speech)."""
+        e = self.endpointer
+        return max(0.0, t - e.last_voiced_end) if e.idle else 0.0
+
     def reset(self) -> None:
         """Forget all audio and state (after the assistant has spoken, in half-duplex)."""
         self.vad.reset()
@@ -58,12 +64,12 @@ class Listener:
         self._pending = np.zeros(0, np.float32)
         self._utterance = None
 
-    def feed(self, frame: Frame) -> list[Started | Resumed | Utterance]:
-        """Add a frame; return speech starts and finished utterances it completed."""
+    def feed(self, frame: Frame) -> list[Onset | Started | Resumed | Utterance]:
+        """Add a frame; return the onsets, speech starts and finished utterances it completed."""
         if len(self._pending) == 0:
             self._pending_t = frame.t
         self._pending = np.concatenate([self._pending, frame.pcm.astype(np.float32, copy=False)])
-        out: list[Started | Resumed | Utterance] = []
+        out: list[Onset | Started | Resumed | Utterance] = []
         while len(self._pending) >= CHUNK:
             chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
             t = self._pending_t
@@ -78,21 +84,30 @@ class Listener:
         ended = self.endpointer.flush()
         return self._cut(ended) if ended else None
 
-    def _step(self, chunk: np.ndarray, t: float) -> Started | Resumed | Utterance | None:
+    def _step(self, chunk: np.ndarray, t: float) -> Onset | Started | Resumed | Utterance | None:
         self._history.append((t, chunk))
         if self._utterance is not None:
             self._utterance.append((t, chunk))
         self.level_db = float(20 * np.log10(max(float(np.sqrt(np.mean(chunk**2))), 1e-6)))
-        event = self.endpointer.update(self.vad.probability(chunk), t, _CHUNK_S)
+        # Digital silence (a file's, or a virtual device's with nothing playing) is not speech,
+        # and is kept from Silero: seconds of it left the model deaf to a soft word that
+        # followed ("nevermind" peaked at 0.50 after 3 s of zeros, 0.83 without them).
+        silent = float(np.max(np.abs(chunk), initial=0.0)) < _DIGITAL_SILENCE
+        prob = 0.0 if silent else self.vad.probability(chunk)
+        event = self.endpointer.update(prob, t, _CHUNK_S)
         if isinstance(event, Started):
             since = event.t - self.config.pre_roll_ms / 1000
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]
             return event
         if isinstance(event, Ended):
+            # Judge what comes next afresh: after a long utterance Silero's recurrent state kept
+            # a soft short word said 3 s later ("nevermind") under the threshold (peak 0.13 vs
+            # 0.83 from a fresh state), so a user talking over the reply went unheard.
+            self.vad.reset()
             return self._cut(event)
         if isinstance(event, Paused):
             return self._cut(event, keep=True)
-        return event  # Resumed or None
+        return event  # Onset, Resumed or None
 
     def _cut(self, ended: Ended | Paused, keep: bool = False) -> Utterance:
         until = ended.end + self.config.post_roll_ms / 1000

@@ -50,6 +50,20 @@ class Reply:
     def text(self) -> str:
         return " ".join(c.text for c in self.chunks)
 
+    def shift(self, since: float, by: float) -> None:
+        """Move the times at or after `since` `by` seconds later (it was paused, then resumed).
+
+        A chunk that was playing at the pause keeps its start, so a cut later in it counts the
+        pause as played: at most a few words more than were heard.
+        """
+        for c in self.chunks:
+            if c.start is not None and c.start >= since:
+                c.start += by
+            if c.end is not None and c.end >= since:
+                c.end += by
+        if self.until >= since:
+            self.until += by
+
     def heard(self, cut_at: float | None) -> str:
         """The reply as far as it was played before `cut_at` (all of it if None)."""
         if cut_at is None:

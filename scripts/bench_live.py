@@ -567,6 +567,11 @@ def file_bargein(
         p["reply_started_s"] = next((t for t in started if t < onset), None)
         p["engine_onset_s"] = next((t for t in heard if onset - 0.5 <= t < onset + 1.0), None)
         p["engine_stop_s"] = next((t for t in ended if onset - 0.3 <= t < onset + 3.0), None)
+        # Barge-in pauses the reply at the first voice and stops it once speech is confirmed
+        # (then the stop is at the pause), or resumes it if the voice came to nothing.
+        paused = [x["t"] for x in events if x.get("type") == "speaking_paused"]
+        p["engine_pause_s"] = next((t for t in paused if onset - 0.3 <= t < onset + 3.0), None)
+        p["resumed"] = sum(1 for x in events if x.get("type") == "speaking_resumed")
         p["interrupted_turn"] = any(
             x.get("type") == "turn" and x.get("interrupted") for x in events
         )
@@ -618,6 +623,11 @@ def device_bargein(
         session.close()
     spk = session.speaker.audio()
     events = session.events()
+    kinds = [e["type"] for e in events]
+    resumed = {
+        "speaking_paused": kinds.count("speaking_paused"),
+        "resumed": kinds.count("speaking_resumed"),
+    }
     for p in placed:
         e = ends[p["interrupter"]]
         onset_s = e["onset_silero"] or e["onset_energy"] or 0.0
@@ -638,7 +648,11 @@ def device_bargein(
         if p["valid"]:
             stop_t = session.speaker.arrival(round(stop * RATE))
             p["stop_latency_silero_ms"] = round((stop_t - onset) * 1000, 1)
-    return {"interruptions": placed}
+            # A reply that ended by itself just after the onset, before the engine could cut it,
+            # times nothing (seen: "stopped" 3 ms after the onset, turn not interrupted).
+            if not p["interrupted_turn"] and stop_t - onset < 0.3:
+                p["valid"], p["ended_by_itself"] = False, True
+    return {"interruptions": placed, "session_events": resumed}
 
 
 # -- accuracy ------------------------------------------------------------------------------------
@@ -724,6 +738,8 @@ def summarize_bargein(b: dict[str, Any]) -> dict[str, Any]:
         vals = [p[f"stop_latency_{key}_ms"] for p in valid if f"stop_latency_{key}_ms" in p]
         out[f"stop_{key}_ms"] = summary(vals)
     out["within_150_ms"] = sum(1 for p in valid if p["stop_latency_silero_ms"] <= 150)
+    # Interruptions the engine never heard (it played on to the end of the reply).
+    out["missed"] = sum(1 for p in valid if not p.get("interrupted_turn"))
     return out
 
 
@@ -872,21 +888,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --from-json: measure the file-path barge-in again into that result",
     )
+    parser.add_argument(
+        "--redo-device-bargein",
+        action="store_true",
+        help="with --from-json: measure the device-path barge-in again into that result",
+    )
     args = parser.parse_args(argv)
     if args.from_json:
         saved = json.loads(args.from_json.read_text(encoding="utf-8"))
-        if args.redo_file_bargein:
-            from assistant.audio.frames import read_audio
-
-            names = saved["clips"]
-            audio = {n: read_audio(args.speech / n) for n in names + INTERRUPTERS}
-            work = args.out / "live"
-            cfg = work / "speculation_on.toml"
-            work.mkdir(parents=True, exist_ok=True)
-            cfg.write_text(CONFIGS["speculation_on"], encoding="utf-8")
-            n = 3 if saved["quick"] else 10
-            file_b = file_bargein(names, audio, saved["clip_speech"], work, cfg, n)
-            saved["bargein"]["file"] = file_b
+        if args.redo_file_bargein or args.redo_device_bargein:
+            redo_bargein(
+                saved, args.speech, args.out, args.redo_file_bargein, args.redo_device_bargein
+            )
         return render(saved, args.out)
     speech: Path = args.speech
     if not (speech / "transcripts.tsv").is_file():
@@ -965,6 +978,60 @@ def main(argv: list[str] | None = None) -> int:
     result["load_after"] = load_average()
     result["bench_seconds"] = round(time.monotonic() - started, 1)
     return render(result, out)
+
+
+def redo_bargein(saved: dict[str, Any], speech: Path, out: Path, file: bool, device: bool) -> None:
+    """Measure barge-in again (file and/or device path) into a saved result, nothing else.
+
+    The latency rows, clips and their speech times are the saved ones; each new barge-in result
+    records its own date, load average and commit, since the rest of the file is older.
+    """
+    from assistant.audio.frames import read_audio, write_wav
+
+    names = saved["clips"]
+    audio = {n: read_audio(speech / n) for n in names + INTERRUPTERS}
+    work = out / "live"
+    clips_dir = work / "clips"
+    clips_dir.mkdir(parents=True, exist_ok=True)
+    for n, pcm in audio.items():
+        write_wav(clips_dir / Path(n).with_suffix(".wav").name, pcm, RATE)
+    cfg = work / "speculation_on.toml"
+    cfg.write_text(CONFIGS["speculation_on"], encoding="utf-8")
+    n_barge = 3 if saved["quick"] else 10
+    ends = saved["clip_speech"]
+
+    def measured(b: dict[str, Any], load: dict[str, Any], started: float) -> dict[str, Any]:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
+        b["measured"] = {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "commit": commit,
+            "load_before": load,
+            "load_after": load_average(),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        return b
+
+    if file:
+        load, started = load_average(), time.monotonic()
+        log(f"barge-in, file path: {n_barge} interruptions; {load['uptime']}")
+        b = file_bargein(names, audio, ends, work, cfg, n_barge)
+        saved["bargein"]["file"] = measured(b, load, started)
+        log(f"  stop p50 {summarize_bargein(b)['stop_silero_ms']['p50']} ms")
+    if device:
+        questions = [
+            r["clip"]
+            for r in saved["latency"]["file, speculation_on"]["rows"]
+            if r["speaking_started_t"] and not r["reply_during_speech"]
+        ][:n_barge]
+        pairs = [(q, INTERRUPTERS[k % len(INTERRUPTERS)]) for k, q in enumerate(questions)]
+        with private_pulse(work / "pa"):
+            load, started = load_average(), time.monotonic()
+            log(f"barge-in, device path: {len(pairs)} interruptions; {load['uptime']}")
+            b = device_bargein(pairs, audio, ends, work, cfg)
+            saved["bargein"]["device"] = measured(b, load, started)
+            log(f"  stop p50 {summarize_bargein(b)['stop_silero_ms']['p50']} ms")
 
 
 def render(result: dict[str, Any], out: Path) -> int:

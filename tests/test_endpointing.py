@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from assistant.config import VadConfig
-from assistant.endpointing import Ended, Endpointer, Paused, Resumed, Started
+from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Started
 
 STEP = 0.032
 
 
-def replay(probs: list[float], config: VadConfig | None = None, pauses: bool = False) -> list:
-    """The turn events over the probabilities (pauses and resumptions only if asked)."""
+def replay(
+    probs: list[float], config: VadConfig | None = None, pauses: bool = False, onsets=False
+) -> list:
+    """The turn events over the probabilities (pauses, resumptions and onsets only if asked)."""
     ep = Endpointer(config or VadConfig())
     out = []
     for i, p in enumerate(probs):
         event = ep.update(p, i * STEP, STEP)
-        if event and (pauses or not isinstance(event, Paused | Resumed)):
+        if not event:
+            continue
+        if (pauses or not isinstance(event, Paused | Resumed)) and (
+            onsets or not isinstance(event, Onset)
+        ):
             out.append(event)
     return out
 
@@ -86,3 +92,32 @@ def test_speculation_can_be_turned_off():
         Started,
         Ended,
     ]
+
+
+def test_an_onset_comes_onset_ms_into_the_voice_before_speech_is_sure():
+    # Voice from 0.512 s: the onset after 2 chunks (64 ms), the start after 160 ms, both at 0.512.
+    events = replay(frames(0.5, 0.0) + frames(1.0, 0.9) + frames(1.0, 0.0), onsets=True)
+    assert [type(e) for e in events] == [Onset, Started, Ended]
+    assert events[0].t == events[1].t == 0.512
+
+
+def test_a_blip_gives_an_onset_and_no_start():
+    ep = Endpointer(VadConfig())
+    probs = frames(0.5, 0.0) + frames(0.064, 0.95) + frames(1.0, 0.0)
+    got = [(i, e) for i, p in enumerate(probs) if (e := ep.update(p, i * STEP, STEP))]
+    assert [type(e) for _, e in got] == [Onset]
+    # Told when its second voiced chunk ends (64 ms in), not at the first one.
+    assert got[0][0] == round(0.5 / STEP) + 1
+    assert ep.idle and abs(ep.last_voiced_end - (round(0.5 / STEP) + 2) * STEP) < 1e-9
+
+
+def test_onset_timing_follows_the_setting():
+    one_chunk = replay(frames(0.5, 0.0) + frames(0.032, 0.95) + frames(1.0, 0.0), onsets=True)
+    assert [type(e) for e in one_chunk] == []  # 64 ms needed by default
+    config = VadConfig(onset_ms=32)
+    probs = frames(0.5, 0.0) + frames(0.032, 0.95) + frames(1.0, 0.0)
+    assert [type(e) for e in replay(probs, config, onsets=True)] == [Onset]
+    # Off, or not shorter than min_speech_ms: no onset, only the start.
+    for config in (VadConfig(onset_ms=0), VadConfig(onset_ms=160)):
+        probs = frames(0.5, 0.0) + frames(1.0, 0.9) + frames(1.0, 0.0)
+        assert [type(e) for e in replay(probs, config, onsets=True)] == [Started, Ended]

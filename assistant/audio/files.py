@@ -69,6 +69,9 @@ class FileSpeaker:
 
     Audio starts at the clock's current time, or right after what is already queued, exactly as a
     real output stream would play it. Sample 0 of the file is time 0 of the session.
+
+    While paused, time stands still for what it holds: audio played then is placed after the held
+    audio as if the pause had not begun, and all of it moves to the resume time (see Speaker).
     """
 
     def __init__(self, clock: Clock, rate: int = 22_050, min_duration_s: float = 0.0):
@@ -77,19 +80,61 @@ class FileSpeaker:
         self.min_duration_s = min_duration_s
         self._segments: list[tuple[int, np.ndarray]] = []
         self._end = 0.0
+        self._paused_at: float | None = None
+        self._held: list[tuple[float, np.ndarray]] = []  # (start as if never paused, audio)
 
     def play(self, pcm: np.ndarray, rate: int) -> float:
         pcm = resample(np.asarray(pcm, np.float32), rate, self.rate)
-        start = max(self.clock.now(), self._end)
-        self._segments.append((round(start * self.rate), pcm))
+        if self._paused_at is not None:
+            start = max(self._paused_at, self._end)
+            self._held.append((start, pcm))
+        else:
+            start = max(self.clock.now(), self._end)
+            self._segments.append((round(start * self.rate), pcm))
         self._end = start + len(pcm) / self.rate
         return start
 
     def busy_until(self) -> float:
         return self._end
 
+    def pause(self) -> float:
+        """Hold back everything not yet played; returns when the sound stops (now)."""
+        if self._paused_at is None:
+            at = self.clock.now()
+            cut = round(at * self.rate)
+            kept = []
+            for s, p in self._segments:
+                if s + len(p) > cut:  # not all played: hold the rest, gaps between kept
+                    split = max(0, cut - s)
+                    self._held.append(((s + split) / self.rate, p[split:]))
+                    p = p[:split]
+                if len(p):
+                    kept.append((s, p))
+            self._segments = kept
+            self._paused_at = at
+        return self._paused_at
+
+    def resume(self) -> float:
+        """Play what pause() held back from now on; returns how much later it plays (s)."""
+        if self._paused_at is None:
+            return 0.0
+        shift = max(0.0, self.clock.now() - self._paused_at)
+        for start, pcm in self._held:
+            self._segments.append((round((start + shift) * self.rate), pcm))
+        if self._end > self._paused_at:
+            self._end += shift
+        self._held, self._paused_at = [], None
+        return shift
+
     def stop(self) -> float:
-        """Cut everything from now on off the timeline, as a stopped stream would."""
+        """Cut everything from now on off the timeline, as a stopped stream would.
+
+        When paused, what was held is dropped and the sound stopped at the pause.
+        """
+        if self._paused_at is not None:
+            at, self._paused_at, self._held = self._paused_at, None, []
+            self._end = min(self._end, at)
+            return at
         at = self.clock.now()
         cut = round(at * self.rate)
         self._segments = [(s, p[: cut - s]) for s, p in self._segments if s < cut]

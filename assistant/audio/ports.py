@@ -96,7 +96,25 @@ class Speaker(Protocol):
         ...
 
     def stop(self) -> float:
-        """Drop everything not yet played; returns the session time the sound stops."""
+        """Drop everything not yet played; returns the session time the sound stops.
+
+        When paused: drops what was held; returns the time the sound stopped at the pause.
+        """
+        ...
+
+    def pause(self) -> float:
+        """Hold back everything not yet played; returns the session time the sound stops.
+
+        Audio played while paused is held too; busy_until() and the start times play() returns
+        then read as if the pause had not begun (the paused time is left out) until resume().
+        """
+        ...
+
+    def resume(self) -> float:
+        """Play what was held from now on; returns by how much it was delayed (seconds).
+
+        Every start and end time at or after the pause moves this much later.
+        """
         ...
 
     def wait(self) -> None:
