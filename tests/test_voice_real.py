@@ -99,6 +99,8 @@ def test_short_window_falls_back_when_whisper_loops(whisper, speech_dir, default
     assert tight.transcribe(pcm).text == whisper._transcribe_window(pcm, 15.0).text
     assert stt._looped(" next" * 13, 13, 1.9)
     assert not stt._looped("Set a timer for five minutes", 6, 2.0)
+    assert stt._looped("I'm glad to have you here. I'm glad to have you here.", 14, 4.0)
+    assert not stt._looped("No, no, no. It is what it is, and that is that.", 15, 4.0)
 
 
 def test_spoken_turn_reply_audio_matches_reply_text(whisper, speech_dir, tmp_path, steady_config):

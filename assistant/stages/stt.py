@@ -147,10 +147,21 @@ class WhisperTranscriber:
 
 
 def _looped(text: str, n_tokens: int, seconds: float) -> bool:
-    """Whether a transcript repeats itself (Whisper's gzip-ratio test) or is too dense to say."""
+    """Whether a transcript repeats itself or is too dense to have been said in `seconds`.
+
+    Repeats: Whisper's own gzip-ratio test, or a run of three or more words said twice in a
+    row ("I'm glad. I'm glad."), which people seldom do and small windows sometimes produce.
+    """
     from faster_whisper.transcribe import get_compression_ratio
 
-    return n_tokens > _MAX_TOKENS_PER_S * seconds or get_compression_ratio(text) > 2.4
+    if n_tokens > _MAX_TOKENS_PER_S * seconds or get_compression_ratio(text) > 2.4:
+        return True
+    words = re.findall(r"\w+", text.lower())
+    return any(
+        words[i : i + k] == words[i + k : i + 2 * k]
+        for k in range(3, len(words) // 2 + 1)
+        for i in range(len(words) - 2 * k + 1)
+    )
 
 
 def _suppressed_tokens(tokenizer) -> list[int]:
