@@ -124,6 +124,10 @@ class Engine:
         # Barge-in in two steps: the first voice over a reply pauses it (_pause); speech
         # confirmed then stops it (_interrupt), a blip that comes to nothing resumes it.
         self._paused_at: float | None = None  # when the paused reply went silent
+        # Voice again after an early-committed reply: the user going on, or a breath? Only
+        # min_speech_ms of it stops the reply (a 30 ms blip at the end of a turn had cancelled
+        # the reply and made the same words be answered twice).
+        self._going_on: float | None = None
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
@@ -265,7 +269,17 @@ class Engine:
             self._announce_deferred(clock)
 
     def _hear(self, frame: Frame, clock: Clock) -> None:
-        for item in self.listener.feed(frame):
+        items = self.listener.feed(frame)
+        going_on = self._going_on
+        if (
+            going_on is not None
+            and self.listener.in_speech
+            and self.listener.endpointer.last_voiced_end - going_on
+            >= self.config.vad.min_speech_ms / 1000
+        ):
+            self._going_on = None
+            self._interrupt(clock)  # it started too soon: the user talks over it
+        for item in items:
             if isinstance(item, Onset):
                 self._pause()
             elif isinstance(item, Started):
@@ -273,11 +287,13 @@ class Engine:
                 if self._generating is not None or self._playing is not None:
                     self._interrupt(clock)
             elif isinstance(item, Resumed):
-                self._resumed(clock)
+                self._resumed(item.t)
             elif item.tentative:
+                self._going_on = None
                 if self._generating is None and self._playing is None:
                     self._speculate(item, clock)
             else:
+                self._going_on = None
                 self._utterance_done(item, clock)
 
     def _utterance_done(self, item: Utterance, clock: Clock) -> None:
@@ -349,7 +365,7 @@ class Engine:
             if r.speech_end is not None:
                 r.timings["end_of_speech_to_first_audio"] = _ms(at - r.speech_end)
 
-    def _resumed(self, clock: Clock) -> None:
+    def _resumed(self, t: float) -> None:
         """The user went on after a pause: drop a reply prepared there, or stop it speaking."""
         for r in (self._generating, self._playing):
             if r is None or r.utterance_start is None or r.discarded:
@@ -360,8 +376,9 @@ class Engine:
                     self._cancelled = True
                 else:
                     self._playing = None
-            elif self.barge_in:
-                self._interrupt(clock)  # it started too soon: the user talks over it
+            elif self.barge_in and self._going_on is None:
+                self._going_on = t  # stopped if the voice lasts (see _hear); paused meanwhile
+                self._pause()
 
     def _poll(self, clock: Clock | None) -> bool:
         """While generating: hear what the mic caught so far; True if the reply must stop."""
