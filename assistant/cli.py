@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import faulthandler
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -661,6 +662,11 @@ def main(argv: list[str] | None = None) -> int:
     # A crash or a hang ended by SIGABRT prints every thread's stack (for bug reports).
     with contextlib.suppress(Exception):
         faulthandler.enable()
+    # Ctrl+C / SIGINT stops it even when started from a script's background job: shells start
+    # those with SIGINT ignored, and Python then installs no KeyboardInterrupt of its own (the
+    # cause of the "talk outlived SIGINT" hangs in CI rehearsals launched with `&`).
+    with contextlib.suppress(ValueError):  # not the main thread (tests calling main())
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {

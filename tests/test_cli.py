@@ -115,3 +115,30 @@ def test_say_with_nothing_to_say(isolated_home, tmp_path):
         run(["say", "  🎉 ** ", "--output", str(tmp_path / "x.wav")], isolated_home),
         "nothing to say",
     )
+
+
+def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(tmp_path, default_config):
+    """Shells start a script's background jobs with SIGINT ignored; `kill -INT` must still work."""
+    import signal
+    import subprocess
+    import time
+
+    import numpy as np
+    import soundfile
+
+    from tests.conftest import ASSISTANT, interrupt, run_env
+
+    quiet = tmp_path / "quiet.wav"  # a minute of near-silence, played in real time
+    soundfile.write(quiet, np.random.default_rng(0).normal(0, 1e-3, 60 * 16_000), 16_000)
+    proc = subprocess.Popen(
+        [*ASSISTANT, "talk", "--input", str(quiet), "--output", str(tmp_path / "out.wav")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=run_env(tmp_path),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    time.sleep(4)  # importing and loading; the handler is set before either
+    out, err = interrupt(proc, timeout=20)
+    assert "did not end" not in err, err
+    assert proc.returncode in (0, 130) and "Traceback" not in err, err
