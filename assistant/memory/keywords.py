@@ -102,7 +102,7 @@ class KeywordIndex:
     def load(self, rows: Iterable[tuple[int, str, str, str]], batch: int = 5_000) -> None:
         """Index rows of (key, thread, line, date words), each thread's rows in spoken order.
 
-        The bulk path for opening a profile (about a second per 100k memories): each batch of
+        The bulk path for opening a profile (a few seconds per 100k memories): each batch of
         texts is split by one regex pass, words are numbered in C loops, stems are taken once
         per distinct word, and the postings are sorted once at the end. Batches keep the
         transient word lists small.

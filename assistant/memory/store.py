@@ -148,7 +148,7 @@ class MemoryStore:
             self._data_version = version
 
     def warm(self, profile: str = "default") -> None:
-        """Load the profile's search indexes now (a second or two per 100k memories)."""
+        """Load the profile's search indexes now (a few seconds per 100k memories)."""
         with self._lock:
             self._sync()
             self._index(profile)
@@ -161,7 +161,7 @@ class MemoryStore:
             (count,) = self._db.execute(f"SELECT count(*) {where}", (profile,)).fetchone()
             index.load(self._db.execute(f"SELECT n, vec {where}", (profile,)), count)
             self._indexes[profile] = index
-            # The keyword index is built from the text each time (a second per 100k memories)
+            # The keyword index is built from the text each time (seconds per 100k memories)
             # rather than stored: SQLite stays the one copy of the user's words.
             keywords = KeywordIndex()
             keywords.load(
