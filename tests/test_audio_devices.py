@@ -142,6 +142,13 @@ def best_match(x: np.ndarray, ref: np.ndarray) -> tuple[int, float]:
     return lag, float(abs(ncc[lag]))
 
 
+def below(x: np.ndarray, hz: float) -> np.ndarray:
+    """x with everything above `hz` removed (an ideal low-pass filter at RATE)."""
+    spectrum = np.fft.rfft(x.astype(np.float64))
+    spectrum[np.fft.rfftfreq(len(x), 1 / RATE) > hz] = 0.0
+    return np.fft.irfft(spectrum, len(x))
+
+
 def loud_blocks(x: np.ndarray, db: float, block: int = RATE // 50) -> np.ndarray:
     """Indices of the 20 ms blocks of x louder than `db` dBFS."""
     n = len(x) // block
@@ -280,8 +287,11 @@ def test_microphone_hears_speech_played_into_it(pulse, speech_dir):
     before = [f.pcm for f in frames if f.end <= injected_at]
     assert not before or np.max(np.abs(np.concatenate(before))) < 1e-3
     assert len(loud_blocks(pcm, -35.0)) * 0.02 > 0.5, "less than 0.5 s of speech reached the mic"
-    lag, ncc = best_match(pcm, clip)
-    assert ncc > 0.9, f"what the mic heard does not match the clip (ncc {ncc:.2f})"
+    # PulseAudio resamples the 16 kHz clip to its own rate and back, which dulls the top of the
+    # band (the "s" of "is it"): CI saw the whole-clip match fall to 0.89. Compare below 6 kHz,
+    # where the round trip must keep the clip intact.
+    lag, ncc = best_match(below(pcm, 6000), below(clip, 6000))
+    assert ncc > 0.95, f"what the mic heard does not match the clip (ncc {ncc:.2f})"
 
     # The frame times tell when the sound reached the microphone: not before it was played, and
     # within the virtual devices' latency after.
