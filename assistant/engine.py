@@ -27,7 +27,7 @@ from assistant import prompt
 from assistant.audio.ports import Clock, Frame, Microphone, Speaker
 from assistant.config import Config
 from assistant.endpointing import Onset, Resumed, Started
-from assistant.history import History
+from assistant.history import Exchange, History
 from assistant.listener import Listener, Utterance
 from assistant.memory.facts import parse_command
 from assistant.memory.keeper import MemoryKeeper
@@ -399,6 +399,8 @@ class Engine:
             self._started_audio(r, start)
         if r is self._playing and self.speaker:
             r.until = self.speaker.busy_until()
+        if r is not self._generating:
+            self._prewarm(r)  # it was prepared in full while held
 
     def _started_audio(self, r: Reply, at: float | None) -> None:
         if r.first_audio_at is None and at is not None:
@@ -551,6 +553,7 @@ class Engine:
             r.failed = True
         finally:
             self._generating = None
+        self._prewarm(r)
         if r.discarded:
             pass  # the user went on talking; their turn is not over
         elif r.hold and not r.failed:
@@ -606,8 +609,14 @@ class Engine:
                     self.memory.remember(r.user_text, heard)
                     if self.memory.facts() != r.facts:
                         # A new pinned fact changes the prompt's prefix: evaluate it now rather
-                        # than at the start of the next turn.
-                        self.warm_up()
+                        # than at the start of the next turn (on the model thread, so the mic is
+                        # heard meanwhile).
+                        if self._mic is None:
+                            self.warm_up()
+                        else:
+                            self._warm_in_background(
+                                self.history.recent(self.config.persona.history_turns)
+                            )
                 except Exception as e:
                     self.emit(
                         ev.Error(f"could not save this turn to memory: {type(e).__name__}: {e}")
@@ -745,13 +754,19 @@ class Engine:
             speak(self.config.persona.fallback_reply)  # a model that said nothing still answers
         timings["llm_total"] = _ms(time.monotonic() - started)
 
-    def _messages(self, user_text: str, facts: list[str], memories: list[str]) -> list[Message]:
+    def _messages(
+        self,
+        user_text: str,
+        facts: list[str],
+        memories: list[str],
+        history: list[Exchange] | None = None,
+    ) -> list[Message]:
         llm = self.models.llm
         count = getattr(llm, "count_tokens", None)
         budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
         return prompt.build(
             self.config.persona,
-            self.history.recent(self.config.persona.history_turns),
+            self.history.recent(self.config.persona.history_turns) if history is None else history,
             user_text,
             budget,
             count or (lambda s: len(s) // 3 + 1),
@@ -764,7 +779,34 @@ class Engine:
         facts = self.memory.facts() if self.memory else []
         if self.memory:
             self.memory.recall("hello")  # loads the embedder and the vector index now, not mid-turn
-        self.models.llm.warm_up(self._messages("Hi", facts, []))
+        messages = self._messages("Hi", facts, [])
+        self._run_on_worker(lambda: self.models.llm.warm_up(messages))
+
+    def _prewarm(self, r: Reply) -> None:
+        """Evaluate the next turn's prompt prefix now, while this reply plays.
+
+        The next prompt holds this exchange, and every few turns the oldest exchanges are
+        dropped, which makes the model evaluate the whole history again (2 s measured on 2
+        cores). Done here, on the model thread while the user listens, it is off the next
+        turn's path. It assumes the reply will be heard in full; if it is cut, only the end of
+        the prefix differs.
+        """
+        if self._mic is None or r.failed or r.discarded or r.cancelled or r.hold or not r.chunks:
+            return
+        exchange = Exchange(r.user_text, r.text)
+        self._warm_in_background(self.history.preview(exchange, self.config.persona.history_turns))
+
+    def _warm_in_background(self, history: list[Exchange]) -> None:
+        """Queue the evaluation of the prompt prefix for `history` on the model thread."""
+        try:
+            facts = self.memory.facts() if self.memory else []
+            messages = self._messages("Hi", facts, [], history)
+        except Exception:  # only a head start: the turn itself will evaluate what it needs
+            return
+        if self._worker is None:
+            self._worker = _Worker()
+        # Not waited for: a model call queued after it (the next turn's) simply runs next.
+        self._worker.submit(lambda: self.models.llm.warm_up(messages))
 
     def _memory_command(self, user_text: str) -> str | None:
         """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
@@ -817,7 +859,10 @@ class Engine:
         the user be heard — and the reply stopped — at once, even mid-sentence.
         """
         if self._mic is None or clock is None:
-            return fn()
+            if self._worker is None:
+                return fn()
+            # A background warm-up may still be running there: the models take one call at a time.
+            return self._worker.submit(fn).result()
         if self._worker is None:
             self._worker = _Worker()
         future = self._worker.submit(fn)

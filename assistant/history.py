@@ -24,6 +24,16 @@ class History:
     def add(self, user: str, assistant: str, interrupted: bool = False) -> None:
         self.exchanges.append(Exchange(user, assistant, interrupted))
 
+    def preview(self, extra: Exchange, n: int) -> list[Exchange]:
+        """What recent(n) will return once `extra` is added, changing nothing now."""
+        if n <= 0:
+            return []
+        exchanges = [*self.exchanges, extra]
+        start = min(self._start, len(self.exchanges))
+        if len(exchanges) - start > n:
+            start = len(exchanges) - max(1, n // 2)
+        return exchanges[start:]
+
     def recent(self, n: int) -> list[Exchange]:
         """At most the last n exchanges, for the prompt.
 

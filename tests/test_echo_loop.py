@@ -292,7 +292,16 @@ def test_echo_cancelled_talking_over_the_reply_stops_it(room, tmp_path, speech_d
         wait_for(lambda: of_type("speaking_started"), 60, "the reply", proc, dump)
         time.sleep(0.3)  # the reply has begun (its words start ~0.35 s into the recording)
         inject(speech_dir / OVER)
-        wait_for(lambda: len(of_type("turn")) >= 2, 60, "the second turn", proc, dump)
+        # The words said over it are heard (a transcript of their own). Its reply to them is
+        # not waited for: at this full-scale echo its own voice may cut that reply off before
+        # a word of it is heard, and then it leaves no turn (the known defect below).
+        wait_for(
+            lambda: of_type("turn") and len(of_type("transcript")) >= 2,
+            60,
+            "the words said over the reply",
+            proc,
+            dump,
+        )
         out, err = stop_talk(proc)
     finally:
         if proc.poll() is None:
@@ -314,7 +323,10 @@ def test_echo_cancelled_talking_over_the_reply_stops_it(room, tmp_path, speech_d
     # It was the user who cut it: their words start >= 0.3 s + 0.34 s (the clip's lead-in) after
     # the reply began; its own residual echo would come sooner (the known defect of the test
     # above: recorded as an expected failure, not passed off as a barge-in).
-    if onset < reply_at + 0.4:
+    paused = [e["t"] for e in events if e["type"] == "speaking_paused"]
+    if onset < reply_at + 0.4 or (paused and paused[0] < onset):
+        # (Paused before the user's voice began: its own echo paused it, and the user's words,
+        # coming within the resume time, then stopped it where the echo had paused it.)
         pytest.xfail(f"its own residual echo cut the reply first: {timeline}")
     print(
         f"speech onset over the reply at {onset:.3f} s, reply cut at {cut:.3f} s "

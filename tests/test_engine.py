@@ -11,6 +11,7 @@ from assistant import events as ev
 from assistant.audio.files import FileMicrophone, FileSpeaker
 from assistant.config import Config
 from assistant.engine import Engine, Models
+from assistant.history import Exchange, History
 from assistant.testing.fakes import (
     EnergyVad,
     FixedTranscriber,
@@ -82,6 +83,35 @@ def test_two_turns_keep_history():
     second_prompt = models.llm.calls[1]
     assert [m["content"] for m in second_prompt[1:]] == ["hi", "Hello.", "and you?"]
     assert len(engine.history.exchanges) == 2
+
+
+def test_the_next_prompt_is_evaluated_while_the_reply_plays():
+    # After each reply the model evaluates the next turn's prompt (with this exchange) at once,
+    # so the next turn only adds its own words; nine turns cross a history block drop.
+    n = 9
+    parts = [silence(0.3)]
+    for _ in range(n):
+        parts += [tone(0.8), silence(4.0)]
+    texts = [f"question {i}" for i in range(n)]
+    got, _, models, _ = run(np.concatenate(parts), texts, [f"Answer {i}." for i in range(n)])
+    assert len(of(got, ev.Turn)) == n
+    log = models.llm.log
+    streams = [i for i, (kind, _) in enumerate(log) if kind == "stream"]
+    assert len(streams) == n
+    for before, after in zip(streams, streams[1:], strict=False):
+        warmed = [m for kind, m in log[before + 1 : after] if kind == "warm_up"]
+        assert warmed, f"nothing was evaluated between turns {log[before][1][-1]}"
+        # Everything but the new question was already evaluated, in place.
+        assert warmed[-1][:-1] == log[after][1][:-1]
+
+
+def test_history_preview_is_what_recent_returns_after_the_add():
+    history = History()
+    for i in range(20):
+        extra = Exchange(f"q{i}", f"a{i}")
+        preview = history.preview(extra, 6)
+        history.add(extra.user, extra.assistant)
+        assert preview == history.recent(6)
 
 
 def test_speech_during_the_reply_is_ignored_in_half_duplex():

@@ -21,15 +21,19 @@ class ScriptedChatModel:
         self.replies = list(replies)
         self.chunk = chunk
         self.calls: list[list[Message]] = []
+        self.warmed: list[list[Message]] = []
+        self.log: list[tuple[str, list[Message]]] = []  # ("stream" | "warm_up", messages) in order
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
         self.calls.append(messages)
+        self.log.append(("stream", messages))
         text = self.replies.pop(0) if self.replies else ""
         for i in range(0, len(text), self.chunk):
             yield text[i : i + self.chunk]
 
     def warm_up(self, messages: list[Message]) -> None:
-        pass
+        self.warmed.append(messages)
+        self.log.append(("warm_up", messages))
 
 
 class FixedTranscriber:
