@@ -720,9 +720,12 @@ class Engine:
 
     def _memory_command(self, user_text: str) -> str | None:
         """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
-        if not self.memory:
+        if self.memory:
+            result = self.memory.command(user_text)
+        elif self.skills is not None:  # memory off: its lists, notes, timers… are still kept
+            result = self.skills.memory_command(user_text)
+        else:
             return None
-        result = self.memory.command(user_text)
         if result is None:
             return None
         answer, forgotten = result

@@ -170,7 +170,7 @@ def test_forget_everything_erases_the_profiles_skills_data_too(store, tmp_path):
     assert b"zebracorn" not in raw and b"Silver Lake" not in raw and b"okapi" in raw
 
 
-def test_forget_about_a_topic_erases_matching_skill_notes(store, tmp_path):
+def test_forget_about_a_topic_erases_matching_skill_records(store, tmp_path):
     from assistant.skills.store import SkillStore
 
     path = tmp_path / "memory.sqlite3"
@@ -178,11 +178,18 @@ def test_forget_about_a_topic_erases_matching_skill_notes(store, tmp_path):
     skills.add_note("default", "my Locker code is quagga 4711", 1e9)
     skills.add_note("default", "the locker room opens at 7", 1e9)
     skills.add_note("work", "locker code for the gym is okapi 1234", 1e9)
+    # Reminders, list items and timer names are the user's words too.
+    skills.add_reminder("default", "change the locker codes", 2e9, "UTC", None, False, 1e9)
+    skills.add_item("default", "to do", "write down locker code", 1e9)
+    skills.add_item("default", "to do", "buy a lock", 1e9)
+    skills.add_timer("default", "locker code", 60, 1e9)
     keeper = MemoryKeeper(store, "default", MemoryConfig(), "Sam")
     answer, words = keeper.command("forget what I said about my locker code")
-    assert answer == "Done. I've forgotten 1 thing about my locker code." and "locker" in words
-    # Only the note holding every word, and only this profile's.
+    assert answer == "Done. I've forgotten 4 things about my locker code." and "locker" in words
+    # Only what holds every word, and only this profile's.
     assert [t for _, t in skills.notes("default")] == ["the locker room opens at 7"]
+    assert [i for _, i in skills.items("default", "to do")] == ["buy a lock"]
+    assert skills.reminders("default") == [] and skills.timers("default") == []
     assert len(skills.notes("work")) == 1
     skills.close()
     store.close()

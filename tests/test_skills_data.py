@@ -156,3 +156,96 @@ def test_memory_cli_exports_and_imports_the_skills_data(tmp_path):
     store = SkillStore(data / "memory.sqlite3")
     assert _everything(store, "fresh") == [[], [], [], [], []]
     store.close()
+
+
+def _skills(store: SkillStore, profile: str):
+    from zoneinfo import ZoneInfo
+
+    from assistant.skills.router import Skills
+
+    return Skills(store, profile, ZoneInfo("UTC"), clock=lambda: NOW)
+
+
+def test_with_memory_off_forget_commands_reach_the_skills_data(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    store = SkillStore(path)
+    store.add_reminder("ray", "call the dentist about the quagga tooth", NOW + 60, "UTC", None,
+                       False, NOW)  # fmt: skip
+    store.add_item("ray", "shopping", "dentist floss", NOW)
+    store.add_item("ray", "shopping", "oat milk", NOW)
+    store.add_note("ray", "the dentists are on Elm Street", NOW)  # a plural s is the same word
+    store.add_timer("ray", "tea", 600, NOW)
+    store.add_note("ann", "my dentist is Dr Okapi", NOW)
+    skills = _skills(store, "ray")
+    assert skills.memory_command("set a timer for 5 minutes") is None  # not a memory command
+    answer, words = skills.memory_command("what do you remember about me")
+    assert answer == ("Memory is turned off, so I keep nothing about you except your note, your "
+                      "2 list items, your reminder and your timer.")  # fmt: skip
+    assert words == []
+    # A skill's own erasing ("forget my notes" parses as a memory command too) is the skill's.
+    assert skills.memory_command("forget my notes") is None
+    assert skills.answer("forget my notes") == "Delete your note?"
+    assert skills.answer("no") == "OK, I kept your notes."
+    # The speculating engine must leave all of these alone until the turn is over.
+    assert skills.claims("forget what I said about the dentist")
+    assert skills.claims("forget everything you know about me")
+    assert not skills.claims("tell me a story about a dentist")
+
+    answer, words = skills.memory_command("forget what I said about the dentist")
+    assert answer == "Done. I've erased 3 things about the dentist." and words == ["dentist"]
+    assert store.reminders("ray") == [] and store.notes("ray") == []
+    assert [i for _, i in store.items("ray", "shopping")] == ["oat milk"]
+    assert b"quagga" not in _on_disk(path) and b"Elm Street" not in _on_disk(path)
+    answer, _ = skills.memory_command("forget what I said about the zebracorn")
+    assert answer == "Memory is turned off, so I have nothing about the zebracorn to forget."
+
+    answer, words = skills.memory_command("please forget everything you know about me")
+    assert answer == ("Done. I've erased your list item and your timer. Memory is turned off, so "
+                      "I kept nothing else.")  # fmt: skip
+    assert words == ["*"]
+    assert _everything(store, "ray") == [[], [], [], [], []]
+    assert [t for _, t in store.notes("ann")] == ["my dentist is Dr Okapi"]  # another profile's
+    answer, _ = skills.memory_command("forget everything you know about me")
+    assert answer == "Memory is turned off, so there was nothing about you to forget."
+    raw = _on_disk(path)
+    assert b"oat milk" not in raw and b"Okapi" in raw
+    store.close()
+
+
+def test_with_memory_off_the_engine_forgets_the_skills_data_and_the_conversation(tmp_path):
+    from assistant import events as ev
+    from assistant.config import Config
+    from assistant.engine import Engine, Models
+    from assistant.testing.fakes import (
+        EnergyVad,
+        FixedTranscriber,
+        ScriptedChatModel,
+        ToneSynthesizer,
+    )
+
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    store.add_note("default", "the wifi password is aardvark", NOW)
+    llm = ScriptedChatModel(["Noted, Anna.", "I don't know."])
+    models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
+    got: list = []
+    engine = Engine(Config(), models, None, got.append, None, _skills(store, "default"))
+    assert engine.memory is None  # memory is off
+    for text in ("my sister is called Anna", "add eggs to my shopping list",
+                 "forget everything you know about me", "what is my sister called"):  # fmt: skip
+        engine.submit(text)
+    engine.finish()
+    engine.run(None)
+    replies = [e.reply_text for e in got if isinstance(e, ev.Turn)]
+    assert replies == [
+        "Noted, Anna.",
+        "Added eggs to your shopping list.",
+        "Done. I've erased your note and your list item. Memory is turned off, so I kept nothing "
+        "else.",
+        "I don't know.",
+    ]
+    assert len(llm.calls) == 2  # the commands never reached the language model
+    # The conversation so far is forgotten too: the last prompt no longer holds "Anna".
+    assert any("Anna" in m["content"] for m in llm.calls[0])
+    assert not any("Anna" in m["content"] for m in llm.calls[1]), llm.calls[1]
+    assert _everything(store, "default") == [[], [], [], [], []]
+    store.close()

@@ -31,6 +31,8 @@ _TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "list_item": ("list_items", ("list", "item", "added"), ("added",)),
     "skill_note": ("notes", ("text", "created"), ("created",)),
 }  # fmt: skip
+# Per table: the column holding the user's own words (what "forget what I said about X" searches).
+_TEXT = {"notes": "text", "reminders": "text", "list_items": "item", "timers": "name"}
 _REQUIRED = {"timer": ("length_s", "created"), "reminder": ("text", "due", "zone", "created"),
              "list_item": ("list", "item", "added"), "skill_note": ("text", "created")}  # fmt: skip
 
@@ -239,22 +241,31 @@ class SkillStore:
             self._scrub()
         return n
 
-    def forget_notes_about(self, profile: str, words: list[str]) -> int:
-        """Delete the profile's notes that hold every one of words (whole words, any case)."""
+    def forget_about(self, profile: str, words: list[str]) -> int:
+        """Erase what the profile said about something: its notes, reminders, list items, timers.
+
+        Those holding every one of words (whole words, any case, a plural s allowed) are deleted
+        and scrubbed from disk; returns how many.
+        """
         if not words:
             return 0
+        patterns = [re.compile(rf"\b{re.escape(_stem(w))}(?:e?s)?\b", re.IGNORECASE) for w in words]
+        n = 0
         with self._lock:
-            gone = [
-                (nid,)
-                for nid, text in self._rows(
-                    "SELECT id, text FROM notes WHERE profile = ?", (profile,)
-                )
-                if all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
-            ]
-            if gone:
-                self._db.executemany("DELETE FROM notes WHERE id = ?", gone)
+            for table, column in _TEXT.items():
+                gone = [
+                    (rid,)
+                    for rid, text in self._rows(
+                        f"SELECT id, {column} FROM {table} WHERE profile = ?", (profile,)
+                    )
+                    if all(p.search(text) for p in patterns)
+                ]
+                if gone:
+                    self._db.executemany(f"DELETE FROM {table} WHERE id = ?", gone)
+                    n += len(gone)
+            if n:
                 self._scrub()
-        return len(gone)
+        return n
 
     # -- the user's control: forget, export, import ---------------------------------------------
 
@@ -373,6 +384,11 @@ def _row(number: int, record: dict[str, Any]) -> tuple[Any, ...]:
     except (ValueError, TypeError) as e:
         raise AssistantError(f"line {number} is not a {kind}: {e}") from None
     return tuple(values)
+
+
+def _stem(word: str) -> str:
+    """A word without its plural s, so "eggs" also finds "egg" (and "egg" finds "eggs")."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 and not word.endswith("ss") else word
 
 
 def _key(item: str) -> str:
