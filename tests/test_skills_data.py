@@ -249,3 +249,76 @@ def test_with_memory_off_the_engine_forgets_the_skills_data_and_the_conversation
     assert not any("Anna" in m["content"] for m in llm.calls[1]), llm.calls[1]
     assert _everything(store, "default") == [[], [], [], [], []]
     store.close()
+
+
+def test_memory_cli_lists_searches_and_forgets_skills_records_per_profile(tmp_path):
+    import re
+
+    from assistant.memory.store import MemoryStore
+    from tests.conftest import ASSISTANT, run_env
+
+    env = run_env(tmp_path)
+    data = tmp_path / "d"
+    path = data / "memory.sqlite3"
+
+    def cli(*args):
+        return subprocess.run([*ASSISTANT, "memory", *args, "--data-dir", str(data)],
+                              capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+
+    store = SkillStore(path)
+    _fill(store, "work", "zebracorn")
+    store.add_reminder("work", "stand up", NOW + 60, "UTC", "weekly;0,1,2,3,4;0;0;8;0;0", True,
+                       NOW)  # fmt: skip
+    paused = store.add_timer("work", "", 90, NOW)
+    store.set_timer("work", paused.id, None, 42.0)
+    _fill(store, "play", "okapi")
+    store.close()
+    memories = MemoryStore(path)
+    mid = memories.add("my zebracorn likes oat milk", profile="work")
+    memories.close()
+
+    listed = cli("list", "--profile", "work")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith(f"{mid}  ") and lines[0].endswith("my zebracorn likes oat milk")
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+    wanted = [
+        rf"timer:1  {stamp}  timer  zebracorn timer, 10 min, rings {stamp}",
+        rf"timer:2  {stamp}  timer  timer, 1 min 30 s, paused with 42 s left",
+        rf"reminder:1  {stamp}  reminder  reminder: call zebracorn, due {stamp}",
+        rf"reminder:2  {stamp}  reminder  alarm: stand up, due {stamp}, every weekday at 8 am",
+        rf"list_item:1  {stamp}  list_item  shopping list: zebracorn milk",
+        rf"list_item:2  {stamp}  list_item  to do list: wash zebracorn",
+        rf"skill_note:1  {stamp}  skill_note  note: the zebracorn code is 4711",
+    ]
+    assert len(lines) == 1 + len(wanted), lines
+    for pattern, line in zip(wanted, lines[1:], strict=True):
+        assert re.fullmatch(pattern, line), (pattern, line)
+    assert "okapi" not in listed.stdout  # another profile's records are never listed
+    play = cli("list", "--profile", "play").stdout
+    assert "okapi" in play and "zebracorn" not in play
+    assert cli("list").stdout == ""  # the default profile has nothing
+
+    found = cli("search", "milk", "--profile", "work").stdout.splitlines()
+    assert found[-1].startswith("list_item:1  ")
+    assert found[-1].endswith("shopping list: zebracorn milk")
+    assert any(line.startswith(mid) for line in found)  # the memory is found as before
+    assert not any("okapi" in line for line in found)
+    found = cli("search", "the zebracorn code", "--profile", "work").stdout.splitlines()
+    assert [line.split()[0] for line in found if ":" in line.split()[0]] == ["skill_note:1"]
+
+    # Another profile's record cannot be erased from this one, whatever its id.
+    play_ids = [line.split()[0] for line in play.splitlines()]
+    assert play_ids == ["timer:3", "reminder:3", "list_item:3", "list_item:4", "skill_note:2"]
+    for rid in [*play_ids, "timer:99", "note:1"]:
+        done = cli("forget", rid, "--profile", "work")
+        assert done.returncode == 2 and f"no memory with id {rid} in profile 'work'" in done.stderr
+    assert cli("list", "--profile", "play").stdout == play
+
+    done = cli("forget", "reminder:1", "list_item:1", "timer:1", "--profile", "work")
+    assert done.returncode == 0, done.stderr
+    left = [line.split()[0] for line in cli("list", "--profile", "work").stdout.splitlines()]
+    assert left == [mid, "timer:2", "reminder:2", "list_item:2", "skill_note:1"]
+    raw = _on_disk(path)
+    assert b"call zebracorn" not in raw and b"zebracorn milk" not in raw
+    assert b"zebracorn timer" not in raw and b"okapi milk" in raw

@@ -249,7 +249,6 @@ class SkillStore:
         """
         if not words:
             return 0
-        patterns = [re.compile(rf"\b{re.escape(_stem(w))}(?:e?s)?\b", re.IGNORECASE) for w in words]
         n = 0
         with self._lock:
             for table, column in _TEXT.items():
@@ -258,7 +257,7 @@ class SkillStore:
                     for rid, text in self._rows(
                         f"SELECT id, {column} FROM {table} WHERE profile = ?", (profile,)
                     )
-                    if all(p.search(text) for p in patterns)
+                    if holds_words(text, words)
                 ]
                 if gone:
                     self._db.executemany(f"DELETE FROM {table} WHERE id = ?", gone)
@@ -267,7 +266,29 @@ class SkillStore:
                 self._scrub()
         return n
 
-    # -- the user's control: forget, export, import ---------------------------------------------
+    # -- the user's control: list, forget, export, import ---------------------------------------
+
+    def entries(self, profile: str) -> list[tuple[str, int, dict[str, Any]]]:
+        """Every record of the profile as (kind, row id, its exported columns), kind by kind."""
+        found = []
+        for kind, (table, columns, _) in _TABLES.items():
+            rows = self._rows(
+                f"SELECT id, {', '.join(columns)} FROM {table} WHERE profile = ? ORDER BY id",
+                (profile,),
+            )
+            found += [(kind, row[0], dict(zip(columns, row[1:], strict=True))) for row in rows]
+        return found
+
+    def delete(self, kind: str, profile: str, rid: int) -> bool:
+        """Erase one record of the profile, scrubbed from disk; False if the profile has none."""
+        table = _TABLES[kind][0]
+        with self._lock:
+            n = self._run(
+                f"DELETE FROM {table} WHERE id = ? AND profile = ?", (rid, profile)
+            ).rowcount
+            if n:
+                self._scrub()
+        return n > 0
 
     def _scrub(self) -> None:
         """Checkpoint the WAL into the file and truncate it, so deleted words leave the disk.
@@ -384,6 +405,11 @@ def _row(number: int, record: dict[str, Any]) -> tuple[Any, ...]:
     except (ValueError, TypeError) as e:
         raise AssistantError(f"line {number} is not a {kind}: {e}") from None
     return tuple(values)
+
+
+def holds_words(text: str, words: list[str]) -> bool:
+    """Whether text holds every one of words: whole words, any case, a plural s allowed."""
+    return all(re.search(rf"\b{re.escape(_stem(w))}(?:e?s)?\b", text, re.IGNORECASE) for w in words)
 
 
 def _stem(word: str) -> str:
