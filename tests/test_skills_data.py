@@ -322,3 +322,40 @@ def test_memory_cli_lists_searches_and_forgets_skills_records_per_profile(tmp_pa
     raw = _on_disk(path)
     assert b"call zebracorn" not in raw and b"zebracorn milk" not in raw
     assert b"zebracorn timer" not in raw and b"okapi milk" in raw
+
+
+def test_what_the_skills_delete_leaves_the_file_and_its_log(tmp_path):
+    # Through the skills as the user drives them: a timer cancelled, a timer and a reminder that
+    # rang, a list item removed, notes deleted. None of their words may stay readable on disk.
+    path = tmp_path / "memory.sqlite3"
+    store = SkillStore(path)
+    now = [NOW]
+    skills = _skills(store, "ray")
+    skills.ctx.clock = lambda: now[0]
+    said = [
+        skills.answer("set a pizza timer for 10 minutes"),
+        skills.answer("set a dugong timer for 5 minutes"),
+        skills.answer("remind me in 20 minutes to feed the aardvark"),
+        skills.answer("add quokka treats to my shopping list"),
+        skills.answer("take a note: the gnu gate code is 4711"),
+    ]
+    assert all(said), said
+    secrets = [b"pizza", b"dugong", b"aardvark", b"quokka", b"gnu gate"]
+    assert all(s in _on_disk(path) for s in secrets)
+    other = SkillStore(path)  # another connection, idle, as the app's memory store has
+    assert len(other.timers("ray")) == 2
+    assert skills.answer("cancel the dugong timer") == "Cancelled the dugong timer."
+    assert b"dugong" not in _on_disk(path)
+    now[0] = NOW + 601
+    assert skills.fire_due(now[0]) == ["Your pizza timer is done."]
+    now[0] = NOW + 20 * 60 + 1
+    assert skills.fire_due(now[0]) == ["Reminder: feed the aardvark."]
+    assert skills.answer("remove quokka treats from my shopping list").startswith("Removed")
+    assert skills.answer("delete my notes") == "Delete your note?"
+    assert skills.answer("yes") == "Deleted your note."
+    assert _everything(store, "ray") == [[], [], [], [], []]
+    raw = _on_disk(path)  # while the store is still open, as in the running app
+    assert [s for s in secrets if s in raw] == []
+    store.close()
+    other.close()
+    assert [s for s in secrets if s in _on_disk(path)] == []

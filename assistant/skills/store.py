@@ -118,8 +118,10 @@ class SkillStore:
         )
 
     def delete_timer(self, profile: str, tid: int) -> None:
-        """Remove a timer."""
-        self._run("DELETE FROM timers WHERE id = ? AND profile = ?", (tid, profile))
+        """Remove a timer, cancelled or rung (its name scrubbed from disk)."""
+        with self._lock:
+            self._run("DELETE FROM timers WHERE id = ? AND profile = ?", (tid, profile))
+            self._scrub()
 
     # -- reminders -----------------------------------------------------------------------------
 
