@@ -85,6 +85,29 @@ def test_speaking_ends_when_the_audio_has_played(window, qtbot):
     qtbot.waitUntil(lambda: w.state is State.IDLE, timeout=2000)  # the window's own timer
 
 
+def test_a_paused_reply_shows_in_the_indicator_and_the_title(window, qtbot):
+    from assistant.ui import theme
+
+    w = window
+    w.on_event(ev.Ready(1.0))
+    w.on_event(ev.Thinking("tell me about owls"))
+    w.on_event(ev.SpeakingStarted(10.0))
+    w.on_event(ev.ReplySentence("Owls hunt at night."))
+    speaking = w.dot.color.name()
+    assert w.state_label.text() == "Speaking" and speaking == theme.LIGHT.states[State.SPEAKING]
+    w.on_event(ev.SpeakingPaused(10.4))  # voice over the reply: it goes silent
+    assert w.state is State.PAUSED and w.state_label.text() == "Paused"
+    assert w.windowTitle() == "Assistant — Paused"
+    assert w.dot.color.name() == theme.LIGHT.states[State.PAUSED] != speaking
+    qtbot.wait(300)  # the window's own timer ticks: a paused reply stays paused
+    assert w.state is State.PAUSED
+    w.on_event(ev.SpeakingResumed(10.7))
+    assert w.state_label.text() == "Speaking" and w.dot.color.name() == speaking
+    w.on_event(ev.SpeakingEnded(10.9))
+    w.on_event(ev.Turn("tell me about owls", "Owls hunt at night.", False, {}))
+    qtbot.waitUntil(lambda: w.state is State.IDLE, timeout=2000)
+
+
 def test_events_from_another_thread_arrive_on_the_gui_thread(window, qtbot):
     from assistant.ui.bridge import EventBridge
 
@@ -110,6 +133,8 @@ def test_themes(qtbot, window):
     assert QApplication.instance().palette().window().color().name() == theme.DARK.window
     theme.apply(QApplication.instance(), theme.LIGHT)
     assert theme.pick("dark") is theme.DARK and theme.pick("light") is theme.LIGHT
+    for t in (theme.LIGHT, theme.DARK):  # every state has its own colour in the indicator
+        assert set(t.states) == set(State) and len(set(t.states.values())) == len(State)
 
 
 # -- the memory panel: a real MemoryStore ------------------------------------------------------
@@ -450,6 +475,10 @@ def test_tray_menu_and_state_icon(qtbot):
     assert tray.toolTip() == "Assistant — Listening"
     assert tray.icon().pixmap(32, 32).toImage() != loading  # the dot's colour changed
     assert tray.talk_action.text() == "Stop listening"
+    listening = tray.icon().pixmap(32, 32).toImage()
+    tray.set_state(State.PAUSED, listening=True)
+    assert tray.toolTip() == "Assistant — Paused"
+    assert tray.icon().pixmap(32, 32).toImage() not in (loading, listening)
     with qtbot.waitSignal(tray.talk):
         tray.talk_action.trigger()
     with qtbot.waitSignal(tray.toggle_window):
