@@ -720,6 +720,8 @@ class Engine:
 
     def _memory_command(self, user_text: str) -> str | None:
         """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
+        if self.skills is not None and self.skills.erases(user_text):
+            return None  # "delete my notes" reads as "forget …" too: the skill's own, asks first
         if self.memory:
             result = self.memory.command(user_text)
         elif self.skills is not None:  # memory off: its lists, notes, timers… are still kept

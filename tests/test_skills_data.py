@@ -359,3 +359,43 @@ def test_what_the_skills_delete_leaves_the_file_and_its_log(tmp_path):
     store.close()
     other.close()
     assert [s for s in secrets if s in _on_disk(path)] == []
+
+
+def test_with_memory_on_a_skills_own_erasing_stays_the_skills(tmp_path):
+    # "delete my notes" also parses as "forget <my notes>": the notes skill must answer it (and
+    # ask first), not the memory command, which would find nothing "about my notes".
+    from assistant import events as ev
+    from assistant.config import Config, MemoryConfig
+    from assistant.engine import Engine, Models
+    from assistant.memory.keeper import MemoryKeeper
+    from assistant.memory.store import MemoryStore
+    from assistant.testing.fakes import (
+        EnergyVad,
+        FixedTranscriber,
+        ScriptedChatModel,
+        ToneSynthesizer,
+    )
+
+    path = tmp_path / "memory.sqlite3"
+    store = SkillStore(path)
+    store.add_note("default", "the wifi password is aardvark", NOW)
+    memories = MemoryStore(path)
+    keeper = MemoryKeeper(memories, "default", MemoryConfig(), "Sam")
+    llm = ScriptedChatModel([])
+    models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
+    got: list = []
+    engine = Engine(Config(), models, None, got.append, keeper, _skills(store, "default"))
+    for text in ("delete my notes", "yes", "clear my list", "forget what I said about the wifi"):
+        engine.submit(text)
+    engine.finish()
+    engine.run(None)
+    replies = [e.reply_text for e in got if isinstance(e, ev.Turn)]
+    assert replies == [
+        "Delete your note?",
+        "Deleted your note.",
+        "Your shopping list is already empty.",
+        "I don't have anything about the wifi to forget.",
+    ]
+    assert llm.calls == [] and store.notes("default") == []
+    memories.close()
+    store.close()

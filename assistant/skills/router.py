@@ -100,6 +100,17 @@ class Skills:
             return True
         return parse_command(text) is not None  # memory_command's, when memory is off
 
+    def erases(self, text: str) -> bool:
+        """Whether a "forget …" memory command is really a skill's own erasing ("delete my notes").
+
+        Such sentences ("clear my list", "delete my reminder") must be the skill's, which asks
+        before it deletes; the memory command would look for memories "about my notes".
+        """
+        if parse_command(text) is None:
+            return False  # (cheap: most sentences stop here, before the intent recogniser)
+        intent = self.intent(text)
+        return intent is not None and intent.action in _ERASING
+
     def memory_command(self, text: str) -> tuple[str, list[str]] | None:
         """With memory turned off: "what do you remember about me", "forget …" over skills data.
 
@@ -110,8 +121,7 @@ class Skills:
         cmd = parse_command(text)
         if cmd is None:
             return None
-        intent = self.intent(text)
-        if intent is not None and intent.action in _ERASING:
+        if self.erases(text):
             return None  # "delete my notes": the notes skill's own, which asks first
         try:
             return self._forget(cmd.action, cmd.topic.strip())
