@@ -178,6 +178,42 @@ def test_memory_panel_lists_searches_and_forgets(qtbot, memory_file):
     panel.close_store()
 
 
+def test_memory_panel_shows_and_forgets_the_skills_records_too(qtbot, memory_file):
+    from PySide6.QtCore import Qt
+
+    from assistant.skills.store import SkillStore
+    from assistant.ui.memory_panel import MemoryPanel
+
+    skills = SkillStore(memory_file)
+    skills.add_item("default", "shopping", "oat milk", 1e9)
+    skills.add_note("default", "the gate code is 4711", 1e9)
+    skills.add_timer("default", "tea", 600, 1e9)
+    skills.add_item("work", "shopping", "printer paper", 1e9)
+    panel = MemoryPanel(memory_file, "default")
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.refresh()
+    shown = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert len(shown) == 5 and panel.status.text() == "5 kept"
+    assert any(s.startswith("shopping list: oat milk\n") for s in shown)
+    assert any(s.startswith("note: the gate code is 4711\n") for s in shown)
+    assert not any("printer" in s for s in shown)  # another profile's
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.search.setText("oat milk")
+    found = {
+        panel.list.item(i).data(Qt.ItemDataRole.UserRole): i for i in range(panel.list.count())
+    }
+    assert "list_item:1" in found
+    panel.list.item(found["list_item:1"]).setSelected(True)
+    panel.confirm = False
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.forget.click()
+    assert skills.lists("default") == [] and skills.lists("work") == [("shopping", 1)]
+    assert len(skills.notes("default")) == 1 and len(skills.timers("default")) == 1
+    skills.close()
+    panel.close_store()
+
+
 # -- settings: saved to the config file, comments kept -----------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from assistant.memory.recall import STOPWORDS
@@ -30,6 +31,38 @@ class Record:
     when: datetime
     text: str
     words: str  # the user's own words in it (what search and "forget … about X" look at)
+    speaker: str = ""  # (a record is nobody's line; shown like a memory that has no speaker)
+
+
+class Kept:
+    """Everything kept about a profile: its memories and its skills records, in one file.
+
+    What the Memory tab shows: list, search and forget answer for both, the memories first.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from assistant.memory.store import MemoryStore  # loads the search models: only here
+
+        self.memories = MemoryStore(path)
+        self.skills = SkillStore(path)
+
+    def list(self, profile: str) -> list[Any]:
+        """The profile's memories, oldest first, then its records."""
+        return [*self.memories.list(profile), *records(self.skills, profile)]
+
+    def search(self, query: str, profile: str, k: int = 10) -> list[Any]:
+        """The best matching memories, then the records holding every word of query."""
+        return [*self.memories.search(query, profile, k=k), *search(self.skills, profile, query, k)]
+
+    def forget_many(self, ids: list[str], profile: str) -> list[str]:
+        """Erase memories and records of the profile by id; returns the ids erased."""
+        gone = [rid for rid in ids if parse_id(rid) and forget(self.skills, profile, rid)]
+        return gone + self.memories.forget_many([i for i in ids if i not in gone], profile)
+
+    def close(self) -> None:
+        """Close both."""
+        self.skills.close()
+        self.memories.close()
 
 
 def parse_id(rid: str) -> tuple[str, int] | None:
