@@ -85,10 +85,12 @@ def test_export_only_holds_one_profile_and_imports_back(store, tmp_path, embedde
 
 def test_conversation_context_finds_the_answer_in_a_neighbouring_turn(store):
     thread = "chat 1"
-    for speaker, text in [("user", "I finally went to the new ramen place"),
-                          ("Sam", "How was it?"),
-                          ("user", "Amazing, the broth was incredible"),
-                          ("user", "Unrelated: my tyres need changing")]:
+    for speaker, text in [
+        ("user", "I finally went to the new ramen place"),
+        ("Sam", "How was it?"),
+        ("user", "Amazing, the broth was incredible"),
+        ("user", "Unrelated: my tyres need changing"),
+    ]:
         store.add(text, speaker=speaker, thread=thread, kind="turn")
     # The answer shares no word with the question: it is found through the turn before it.
     hits = store.search("what did I think of the ramen?", k=3)
@@ -97,8 +99,14 @@ def test_conversation_context_finds_the_answer_in_a_neighbouring_turn(store):
 
 
 def test_forgetting_removes_the_text_from_neighbours_too(store, tmp_path):
-    ids = [store.add(t, thread="c", kind="turn", speaker="user") for t in
-           ["We talked about the weather", "My password hint is zebracorn", "Anyway, nice day"]]
+    ids = [
+        store.add(t, thread="c", kind="turn", speaker="user")
+        for t in [
+            "We talked about the weather",
+            "My password hint is zebracorn",
+            "Anyway, nice day",
+        ]
+    ]
     assert "My password hint is zebracorn" in texts(store.search("zebracorn"))
     store.forget(ids[1])
     assert store.search("zebracorn", min_similarity=0.5) == []
@@ -271,11 +279,22 @@ def test_memory_cli(tmp_path, default_config):
     env = run_env(tmp_path)
 
     def cli(*args, stdin=""):
-        return subprocess.run([*ASSISTANT, *args, "--data-dir", str(tmp_path / "d")], input=stdin,
-                              capture_output=True, text=True, timeout=300, env=env)
+        return subprocess.run(
+            [*ASSISTANT, *args, "--data-dir", str(tmp_path / "d")],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
 
-    said = cli("chat", "--quiet", "--profile", "work",
-               stdin="My name is Ray and I live in Silver Lake.\nI moved to Pasadena.\n")
+    said = cli(
+        "chat",
+        "--quiet",
+        "--profile",
+        "work",
+        stdin="My name is Ray and I live in Silver Lake.\nI moved to Pasadena.\n",
+    )
     assert said.returncode == 0, said.stderr
     listed = cli("memory", "list", "--profile", "work").stdout.splitlines()
     assert any("fact  The user lives in Pasadena." in line for line in listed)
