@@ -11,6 +11,7 @@ timer — talk to it only through its inbox (`submit`, `announce`, `set_listenin
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +44,18 @@ if TYPE_CHECKING:
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
+
+
+_NUMBER = re.compile(
+    r"\d+|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|oh|"
+    r"hundred|thousand|half|quarter|seconds?|minutes?|hours?|am|pm|a\.m\.|p\.m\.)\b"
+)
+
+
+def _gist(text: str) -> str:
+    """A sentence with its numbers blurred: "3 minutes left" and "2 minutes left" agree."""
+    return " ".join(_NUMBER.sub("#", text.lower()).split())
 
 
 # How often the microphone level is reported (a meter needs ~10 updates a second, no more).
@@ -133,6 +146,9 @@ class Engine:
         self._last_stt_s = 0.0
         self._worker: _Worker | None = None  # runs model calls (see _run_on_worker)
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
+        # The reply played early (its words sounded finished) while the end of the turn is not
+        # confirmed yet: the confirmation must find it even once it has played out.
+        self._early: Reply | None = None
 
     # -- control, from any thread -----------------------------------------------------------------
 
@@ -298,13 +314,15 @@ class Engine:
 
     def _utterance_done(self, item: Utterance, clock: Clock) -> None:
         """The user's turn is over: play the reply prepared for it, or answer it now."""
-        for r in (self._generating, self._playing):
+        early, self._early = self._early, None
+        for r in (self._generating, self._playing, early):
             if (
                 r is not None
                 and not (r.discarded or r.cancelled)
                 and r.utterance_start == item.start
             ):
                 r.confirmed = True
+                self._act(r)
                 self._commit(r)
                 return
         if self._generating is not None:
@@ -323,17 +341,41 @@ class Engine:
         if not said or is_stop(said):
             return
         self.emit(ev.PartialTranscript(said))
-        text = " ".join([self._carry, said])
-        if (self.skills is not None and self.skills.claims(text)) or (
-            self.memory is not None and parse_command(text) is not None
-        ):
-            return  # a command acts (sets a timer, forgets…): only once the turn is confirmed over
-        r = Reply(" ".join([self._carry, said]).strip(), hold=True, carried=self._carry)
+        text = " ".join([self._carry, said]).strip()
+        if self.memory is not None and parse_command(text) is not None:
+            return  # forgetting acts at once: only once the turn is confirmed over
+        rehearsed = None
+        if self.skills is not None and self.skills.claims(text):
+            # A command (set a timer, add to a list) is answered now with nothing done yet; it
+            # acts when the turn is confirmed over (_act), so a half-said command changes nothing.
+            try:
+                rehearsed = self.skills.rehearse(text)
+            except Exception:  # e.g. the database is busy: the confirmed turn answers it
+                return
+            if rehearsed is None:
+                return
+        r = Reply(text, hold=True, carried=self._carry)
+        r.answer, r.rehearsed = rehearsed, rehearsed is not None
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
         if self.config.vad.early_commit and sounds_finished(said):
             self._commit(r)  # it sounds finished: speak as soon as the reply is ready
+            self._early = r
         self._respond(r.user_text, clock, speech_end=pause.end, stt_s=stt_s, prepared=r)
+
+    def _act(self, r: Reply) -> None:
+        """Do the command whose answer was rehearsed at the pause (the turn is confirmed over).
+
+        The rehearsed answer is what the user hears (it may already be playing). If doing it
+        turns out differently — something changed in between, such as a timer going off — the
+        real outcome is said after it, unless only a number moved (the time, how long is left).
+        """
+        if not r.rehearsed or self.skills is None:
+            return
+        r.rehearsed = False
+        real = self.skills.answer(r.user_text)
+        if real is not None and _gist(real) != _gist(r.answer or ""):
+            self._deferred.append(real)
 
     def _commit(self, r: Reply) -> None:
         """The user's turn is over: report it and play what was prepared and held back."""
@@ -367,6 +409,8 @@ class Engine:
 
     def _resumed(self, t: float) -> None:
         """The user went on after a pause: drop a reply prepared there, or stop it speaking."""
+        if self._early is not None and self._early not in (self._generating, self._playing):
+            self._early = None  # it was heard in full; what they say now is answered as a whole
         for r in (self._generating, self._playing):
             if r is None or r.utterance_start is None or r.discarded:
                 continue
@@ -537,6 +581,10 @@ class Engine:
             self._playing = None
         if r.discarded:
             return
+        if cut_at is None and not r.hold:
+            self._act(r)  # heard in full (half-duplex hears no confirmation while it speaks)
+        elif r is self._early:
+            self._early = None
         if r.announcement:
             self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
             self._after_speaking(r.until if cut_at is None else cut_at)
@@ -636,7 +684,7 @@ class Engine:
             timings["stt"] = _ms(stt_s)
         if r.utterance_start is None:  # a prepared reply reports its thinking once committed
             self.emit(ev.Thinking(user_text))
-        answer = self._memory_command(user_text)
+        answer = r.answer if r.answer is not None else self._memory_command(user_text)
         if answer is None and self.skills is not None:
             answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
         r.command = answer is not None

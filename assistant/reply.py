@@ -44,6 +44,10 @@ class Reply:
     confirmed: bool = False  # the utterance it answers is over (not just paused)
     speech_end: float | None = None
     discarded: bool = False
+    # A skill's answer rehearsed at the pause (nothing done yet): voiced like any prepared
+    # reply, acted on only once the turn is confirmed over.
+    answer: str | None = None
+    rehearsed: bool = False
     turn: ev.Turn | None = None
 
     @property

@@ -85,3 +85,78 @@ def test_a_pause_mid_command_does_not_act_twice(tmp_path):
     assert [t.length_s for t in store.timers("default")] == [3 * 3600 + 600]
     assert llm.calls == []
     store.close()
+
+
+def _run_voice(tmp_path, pcm, texts, barge_in=False, realtime=True):
+    """Run the engine over pcm with skills; return (events with the timer count at each, store).
+
+    In real time: unpaced, the mic runs ahead while the reply is voiced, so when things happen
+    on the session timeline would depend on the threads' timing.
+    """
+    models = Models(EnergyVad(), FixedTranscriber(texts),
+                    ScriptedChatModel(["the language model must not be asked"]),
+                    ToneSynthesizer())  # fmt: skip
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    skills.warm_up()  # as the app does at start
+    mic = FileMicrophone(pcm, realtime=realtime)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[tuple[ev.Event, int]] = []
+    def emit(e: ev.Event) -> None:
+        got.append((e, len(store.timers("default"))))
+
+    engine = Engine(Config(), models, speaker, emit, None, skills)
+    engine.barge_in = barge_in
+    engine.run(mic)
+    assert models.llm.calls == []
+    return got, store, models
+
+
+def test_a_command_is_answered_at_the_pause_and_acts_once_the_turn_is_over(tmp_path):
+    # "Set a timer for 2 seconds." sounds finished: its answer is voiced at the first pause and
+    # plays before the end silence (400 ms) has passed; the timer is set when the turn is
+    # confirmed over, once.
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(3.0)])
+    got, store, models = _run_voice(tmp_path, pcm, ["Set a timer for 2 seconds."])
+    (started, timers_then) = next((e, n) for e, n in got if isinstance(e, ev.SpeakingStarted))
+    print(f"\nanswer audio {started.t - 1.5:.3f} s after the end of speech")
+    assert started.t - 1.5 < Config().vad.end_silence_ms / 1000, started.t
+    assert timers_then == 0  # heard before it acted: a half-said command would change nothing
+    (turn,) = [e for e, _ in got if isinstance(e, ev.Turn)]
+    assert turn.reply_text == "Timer set for 2 seconds."
+    assert [t.length_s for t in store.timers("default")] == [2]
+    assert models.tts.spoken == ["Timer set for 2 seconds."]
+    store.close()
+
+
+def test_going_on_after_an_early_command_answer_acts_only_on_the_whole_command(tmp_path):
+    # "Set a timer for 3 hours." … 300 ms … "and 10 minutes": the answer rehearsed at the pause
+    # starts playing, the user goes on (barge-in), it stops, and only the whole command acts.
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(0.3), tone(0.8), silence(3.0)])
+    texts = ["Set a timer for 3 hours.", "Set a timer for 3 hours and 10 minutes."]
+    got, store, models = _run_voice(tmp_path, pcm, texts, barge_in=True)
+    assert models.tts.spoken[0] == "Timer set for 3 hours."
+    assert any(isinstance(e, ev.SpeakingStarted) for e, _ in got)
+    turns = [e for e, _ in got if isinstance(e, ev.Turn)]
+    assert turns[-1].reply_text == "Timer set for 3 hours and 10 minutes."
+    assert [t.length_s for t in store.timers("default")] == [3 * 3600 + 600]
+    store.close()
+
+
+def test_rehearsing_a_command_changes_nothing(tmp_path):
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    assert skills.answer("add eggs to my shopping list") is not None
+    said = skills.rehearse("add milk to my shopping list")
+    assert said is not None and "milk" in said
+    assert [item for _, item in store.items("default", "shopping")] == ["eggs"]
+    assert skills.rehearse("set a timer") == "For how long?"  # a question, not asked for real
+    skills.answer("5 minutes")  # had the question been left open, this would set a timer
+    assert store.timers("default") == []
+    assert skills.rehearse("what's the weather like") is None
+    # Rehearsal and the real thing agree, and only the real thing acts.
+    assert skills.rehearse("add bread to my shopping list") == skills.answer(
+        "add bread to my shopping list"
+    )
+    assert [item for _, item in store.items("default", "shopping")] == ["eggs", "bread"]
+    store.close()

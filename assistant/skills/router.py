@@ -168,6 +168,19 @@ class Skills:
             [f"your {plural(n, w)}" if n != 1 else f"your {w}" for n, w in counts if n]
         )
 
+    def rehearse(self, text: str) -> str | None:
+        """What answer(text) would say now, with nothing changed (no timer set, no item added).
+
+        The engine voices this at a pause in the user's speech and calls answer() once the turn
+        is confirmed over; the two agree unless something changed in between (a timer fired).
+        """
+        with self._lock, self.store.rehearsal():
+            pending = self._pending
+            try:
+                return self.answer(text)
+            finally:
+                self._pending = pending
+
     def answer(self, text: str) -> str | None:
         """The spoken answer to a command, or None when it is not one (the LLM answers)."""
         t = normalise(text)

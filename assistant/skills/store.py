@@ -11,7 +11,8 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,7 @@ class SkillStore:
         self.path = Path(path)
         self._db = connect(self.path)
         self._lock = threading.RLock()
+        self._rehearsing = False
 
     def close(self) -> None:
         """Close the database."""
@@ -89,6 +91,23 @@ class SkillStore:
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
             return self._run(sql, args).fetchall()
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        """Let the body read and write as usual, then undo every write it made.
+
+        A command is answered this way at a pause in the user's speech, before it is sure they
+        have finished: the answer is known (and can be voiced) while nothing has changed yet.
+        Other threads wait meanwhile (a few ms), so none of their writes is undone with it.
+        """
+        with self._lock:
+            self._run("BEGIN IMMEDIATE")
+            self._rehearsing = True
+            try:
+                yield
+            finally:
+                self._rehearsing = False
+                self._run("ROLLBACK")
 
     # -- timers --------------------------------------------------------------------------------
 
@@ -298,7 +317,8 @@ class SkillStore:
         secure_delete (set by schema.connect) zeroes the freed space of deleted rows; without the
         checkpoint their old pages would linger in the write-ahead log.
         """
-        self._run("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self._rehearsing:  # nothing is deleted for good in a rehearsal
+            self._run("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def forget_profile(self, profile: str) -> int:
         """Erase all of the profile's timers, reminders, list items and notes; return how many."""

@@ -185,6 +185,8 @@ def _clock(m: re.Match[str]) -> _Clock | None:
         if mins >= 60 or not 0 <= h <= 24:
             return None
         if g["rel"] in ("to", "till", "before"):
+            if mins == 0:
+                return None  # "0 to 9" is no time of day
             h, mins = (h - 1) % 24 if h else 23, 60 - mins
             if h == 0 and mer == "" and int(g["h"]) == 1:
                 h = 0
