@@ -399,3 +399,44 @@ def test_with_memory_on_a_skills_own_erasing_stays_the_skills(tmp_path):
     assert llm.calls == [] and store.notes("default") == []
     memories.close()
     store.close()
+
+
+def test_with_memory_off_a_pause_mid_forget_erases_nothing_early(tmp_path):
+    # "Forget what I said about the dentist … (pause) … appointment": at the pause the engine
+    # prepares a reply; forgetting must wait for the whole sentence, or the floss would go too.
+    import numpy as np
+
+    from assistant import events as ev
+    from assistant.audio.files import FileMicrophone, FileSpeaker
+    from assistant.config import Config
+    from assistant.engine import Engine, Models
+    from assistant.testing.fakes import (
+        EnergyVad,
+        FixedTranscriber,
+        ScriptedChatModel,
+        ToneSynthesizer,
+        silence,
+        tone,
+    )
+
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(0.3), tone(0.8), silence(3.0)])
+    stt = FixedTranscriber(["forget what I said about the dentist"]
+                           + ["forget what I said about the dentist appointment"] * 2)  # fmt: skip
+    llm = ScriptedChatModel(["the language model must not be asked"])
+    models = Models(EnergyVad(), stt, llm, ToneSynthesizer())
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    store.add_item("default", "shopping", "dentist floss", NOW)
+    store.add_reminder("default", "dentist appointment", NOW + 60, "UTC", None, False, NOW)
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(Config(), models, speaker, got.append, None, _skills(store, "default"))
+    engine.run(mic)
+    partials = [e.text for e in got if isinstance(e, ev.PartialTranscript)]
+    assert partials[0] == "forget what I said about the dentist"  # a reply could start here
+    (turn,) = [e for e in got if isinstance(e, ev.Turn)]
+    assert turn.reply_text == "Done. I've erased 1 thing about the dentist appointment."
+    assert store.reminders("default") == []
+    assert [i for _, i in store.items("default", "shopping")] == ["dentist floss"]
+    assert llm.calls == []
+    store.close()

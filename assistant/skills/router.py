@@ -29,6 +29,7 @@ PENDING_S = 120.0  # an unanswered question is forgotten after this long
 # A skill's own erasing ("delete my notes", "clear my list") also parses as "forget <topic>":
 # the skill answers it (it asks before deleting), not the memory command.
 _ERASING = ("clear", "cancel", "remove", "remove_last")
+_SKILL_NOUN = re.compile(r"\b(?:notes?|lists?|reminders?|alarms?|timers?)\b")
 _EVERYTHING = ("everything", "all", "me", "about me")
 _QUESTION = re.compile(
     r"^(?:what|who|why|how|where|which|do|does|did|is|are|was|were|can|could|would|will|"
@@ -106,8 +107,9 @@ class Skills:
         Such sentences ("clear my list", "delete my reminder") must be the skill's, which asks
         before it deletes; the memory command would look for memories "about my notes".
         """
-        if parse_command(text) is None:
-            return False  # (cheap: most sentences stop here, before the intent recogniser)
+        cmd = parse_command(text)
+        if cmd is None or not _SKILL_NOUN.search(cmd.topic):
+            return False  # "forget what I said about the dentist" is for memory (cheap: no intent)
         intent = self.intent(text)
         return intent is not None and intent.action in _ERASING
 
@@ -173,7 +175,10 @@ class Skills:
 
         The engine voices this at a pause in the user's speech and calls answer() once the turn
         is confirmed over; the two agree unless something changed in between (a timer fired).
+        A "forget …" is not rehearsed (None): the engine answers it as a memory command first.
         """
+        if parse_command(text) is not None and not self.erases(text):
+            return None
         with self._lock, self.store.rehearsal():
             pending = self._pending
             try:
