@@ -128,12 +128,24 @@ def build_parser() -> argparse.ArgumentParser:
     memory = sub.add_parser("memory", help="see, search, forget, export or import memories")
     _common(memory)
     msub_ = memory.add_subparsers(dest="memory_command", parser_class=_Parser, required=True)
-    _common(msub_.add_parser("list", help="every memory of the profile, oldest first"))
-    search = msub_.add_parser("search", help="the memories that best match a query")
+    _common(
+        msub_.add_parser(
+            "list",
+            help="every memory of the profile, oldest first, then its timers, reminders, list "
+            "items and notes",
+        )
+    )
+    search = msub_.add_parser(
+        "search",
+        help="the memories that best match a query, then the timers, reminders, list items and "
+        "notes holding all its words",
+    )
     _common(search)
     search.add_argument("query")
-    search.add_argument("-k", type=int, default=10, help="how many (default 10)")
-    forget = msub_.add_parser("forget", help="erase a memory by its id")
+    search.add_argument("-k", type=int, default=10, help="how many of each (default 10)")
+    forget = msub_.add_parser(
+        "forget", help="erase a memory, timer, reminder, list item or note by its id"
+    )
     _common(forget)
     forget.add_argument("id", nargs="+")
     export = msub_.add_parser("export", help="write the profile's memories to a JSONL file")
@@ -459,6 +471,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_memory(args: argparse.Namespace) -> int:
     from assistant.memory.store import MemoryStore, iter_jsonl
+    from assistant.skills import records
     from assistant.skills.store import SkillStore
 
     config = _config(args)
@@ -479,8 +492,18 @@ def cmd_memory(args: argparse.Namespace) -> int:
                 who = f"{m.speaker}: " if m.speaker else ""
                 score = f"  ({m.score:.2f})" if args.memory_command == "search" else ""
                 print(f"{m.id}  {m.when:%Y-%m-%d %H:%M}  {m.kind:<4}  {who}{m.text}{score}")
+            # Then the skills' timers, reminders, list items and notes, ids "timer:3" and such.
+            with contextlib.closing(SkillStore(path)) as skills:
+                if args.memory_command == "list":
+                    kept = records.records(skills, profile)
+                else:
+                    kept = records.search(skills, profile, args.query, args.k)
+            for r in kept:
+                print(f"{r.id}  {r.when:%Y-%m-%d %H:%M}  {r.kind}  {r.text}")
         elif args.memory_command == "forget":
-            missing = [mid for mid in args.id if store is None or not store.forget(mid, profile)]
+            missing = [
+                mid for mid in args.id if store is None or not _forget(store, path, mid, profile)
+            ]
             if missing:
                 raise AssistantError(
                     f"no memory with id {', '.join(missing)} in profile {profile!r}"
@@ -511,6 +534,18 @@ def cmd_memory(args: argparse.Namespace) -> int:
         if store:
             store.close()
     return 0
+
+
+def _forget(store: MemoryStore, path: Path, mid: str, profile: str) -> bool:
+    """Erase the profile's memory or skills record ("timer:3") by id; False if it has none."""
+    from assistant.skills import records
+    from assistant.skills.store import SkillStore
+
+    if records.parse_id(mid) is not None:
+        with contextlib.closing(SkillStore(path)) as skills:
+            if records.forget(skills, profile, mid):
+                return True
+    return store.forget(mid, profile)  # also a memory imported with an id such as "timer:3"
 
 
 def _import_memory(

@@ -810,9 +810,14 @@ class Engine:
 
     def _memory_command(self, user_text: str) -> str | None:
         """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
-        if not self.memory:
+        if self.skills is not None and self.skills.erases(user_text):
+            return None  # "delete my notes" reads as "forget …" too: the skill's own, asks first
+        if self.memory:
+            result = self.memory.command(user_text)
+        elif self.skills is not None:  # memory off: its lists, notes, timers… are still kept
+            result = self.skills.memory_command(user_text)
+        else:
             return None
-        result = self.memory.command(user_text)
         if result is None:
             return None
         answer, forgotten = result

@@ -85,10 +85,12 @@ def test_export_only_holds_one_profile_and_imports_back(store, tmp_path, embedde
 
 def test_conversation_context_finds_the_answer_in_a_neighbouring_turn(store):
     thread = "chat 1"
-    for speaker, text in [("user", "I finally went to the new ramen place"),
-                          ("Sam", "How was it?"),
-                          ("user", "Amazing, the broth was incredible"),
-                          ("user", "Unrelated: my tyres need changing")]:
+    for speaker, text in [
+        ("user", "I finally went to the new ramen place"),
+        ("Sam", "How was it?"),
+        ("user", "Amazing, the broth was incredible"),
+        ("user", "Unrelated: my tyres need changing"),
+    ]:
         store.add(text, speaker=speaker, thread=thread, kind="turn")
     # The answer shares no word with the question: it is found through the turn before it.
     hits = store.search("what did I think of the ramen?", k=3)
@@ -97,8 +99,14 @@ def test_conversation_context_finds_the_answer_in_a_neighbouring_turn(store):
 
 
 def test_forgetting_removes_the_text_from_neighbours_too(store, tmp_path):
-    ids = [store.add(t, thread="c", kind="turn", speaker="user") for t in
-           ["We talked about the weather", "My password hint is zebracorn", "Anyway, nice day"]]
+    ids = [
+        store.add(t, thread="c", kind="turn", speaker="user")
+        for t in [
+            "We talked about the weather",
+            "My password hint is zebracorn",
+            "Anyway, nice day",
+        ]
+    ]
     assert "My password hint is zebracorn" in texts(store.search("zebracorn"))
     store.forget(ids[1])
     assert store.search("zebracorn", min_similarity=0.5) == []
@@ -170,7 +178,7 @@ def test_forget_everything_erases_the_profiles_skills_data_too(store, tmp_path):
     assert b"zebracorn" not in raw and b"Silver Lake" not in raw and b"okapi" in raw
 
 
-def test_forget_about_a_topic_erases_matching_skill_notes(store, tmp_path):
+def test_forget_about_a_topic_erases_matching_skill_records(store, tmp_path):
     from assistant.skills.store import SkillStore
 
     path = tmp_path / "memory.sqlite3"
@@ -178,11 +186,18 @@ def test_forget_about_a_topic_erases_matching_skill_notes(store, tmp_path):
     skills.add_note("default", "my Locker code is quagga 4711", 1e9)
     skills.add_note("default", "the locker room opens at 7", 1e9)
     skills.add_note("work", "locker code for the gym is okapi 1234", 1e9)
+    # Reminders, list items and timer names are the user's words too.
+    skills.add_reminder("default", "change the locker codes", 2e9, "UTC", None, False, 1e9)
+    skills.add_item("default", "to do", "write down locker code", 1e9)
+    skills.add_item("default", "to do", "buy a lock", 1e9)
+    skills.add_timer("default", "locker code", 60, 1e9)
     keeper = MemoryKeeper(store, "default", MemoryConfig(), "Sam")
     answer, words = keeper.command("forget what I said about my locker code")
-    assert answer == "Done. I've forgotten 1 thing about my locker code." and "locker" in words
-    # Only the note holding every word, and only this profile's.
+    assert answer == "Done. I've forgotten 4 things about my locker code." and "locker" in words
+    # Only what holds every word, and only this profile's.
     assert [t for _, t in skills.notes("default")] == ["the locker room opens at 7"]
+    assert [i for _, i in skills.items("default", "to do")] == ["buy a lock"]
+    assert skills.reminders("default") == [] and skills.timers("default") == []
     assert len(skills.notes("work")) == 1
     skills.close()
     store.close()
@@ -264,11 +279,22 @@ def test_memory_cli(tmp_path, default_config):
     env = run_env(tmp_path)
 
     def cli(*args, stdin=""):
-        return subprocess.run([*ASSISTANT, *args, "--data-dir", str(tmp_path / "d")], input=stdin,
-                              capture_output=True, text=True, timeout=300, env=env)
+        return subprocess.run(
+            [*ASSISTANT, *args, "--data-dir", str(tmp_path / "d")],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
 
-    said = cli("chat", "--quiet", "--profile", "work",
-               stdin="My name is Ray and I live in Silver Lake.\nI moved to Pasadena.\n")
+    said = cli(
+        "chat",
+        "--quiet",
+        "--profile",
+        "work",
+        stdin="My name is Ray and I live in Silver Lake.\nI moved to Pasadena.\n",
+    )
     assert said.returncode == 0, said.stderr
     listed = cli("memory", "list", "--profile", "work").stdout.splitlines()
     assert any("fact  The user lives in Pasadena." in line for line in listed)

@@ -176,3 +176,39 @@ def test_forget_everything_in_chat_erases_the_skills_data_of_that_profile(
         store.close()
     raw = path.read_bytes()
     assert b"zebracorn" not in raw and b"quagga" not in raw and b"aardwolf" not in raw
+
+
+def test_with_memory_off_forget_by_voice_erases_the_skills_data(isolated_home, default_config):
+    from assistant.skills.store import SkillStore
+
+    config = isolated_home / "no-memory.toml"
+    config.write_text("[memory]\nenabled = false\n")
+    path = isolated_home / "data" / "assistant" / "memory.sqlite3"
+    other = SkillStore(path)
+    other.add_note("work", "the okapi project is due", 1e9)  # another profile's: kept
+    other.close()
+    chat = Chat(isolated_home, "--config", str(config))
+    try:
+        chat.say("add quagga steaks to my shopping list")
+        chat.expect("Sam: Added quagga steaks to your shopping list.", STARTUP_S)
+        chat.say("take a note: the zebracorn key is under the mat")
+        chat.expect("Sam: Noted", 30)
+        chat.say("set a dugong timer for 10 minutes")
+        chat.expect("Sam: Dugong timer set for 10 minutes.", 30)
+        chat.say("what do you remember about me")
+        chat.expect("Sam: Memory is turned off, so I keep nothing about you except your note, "
+                    "your list item and your timer.", 30)  # fmt: skip
+        chat.say("forget what I said about the zebracorn key")
+        chat.expect("Sam: Done. I've erased 1 thing about the zebracorn key.", 30)
+        chat.say("forget everything you know about me")
+        chat.expect("Sam: Done. I've erased your list item and your timer.", 30)
+    finally:
+        stderr = chat.close()
+    assert chat.proc.returncode == 0 and "Traceback" not in stderr, stderr
+    store = SkillStore(path)
+    assert store.lists("default") == [] and store.timers("default") == []
+    assert store.notes("default") == [] and len(store.notes("work")) == 1
+    store.close()
+    raw = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob("*-wal"))
+    assert b"zebracorn" not in raw and b"quagga" not in raw and b"dugong" not in raw
+    assert b"okapi" in raw

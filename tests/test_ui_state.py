@@ -46,6 +46,75 @@ def test_state_follows_a_spoken_turn():
     assert s.level == 0.0
 
 
+def _speaking(clock: FakeClock) -> StateTracker:
+    """A tracker whose reply started at session t 3.0 and plays until 5.5 (all of it queued)."""
+    s = StateTracker(clock)
+    s.feed(ev.Ready(10.0))
+    s.feed(ev.ListeningChanged(True))
+    s.feed(ev.Thinking("tell me about owls"))
+    s.feed(ev.SpeakingStarted(3.0))
+    s.feed(ev.SpeakingEnded(5.5))
+    s.feed(ev.Turn("tell me about owls", "Owls hunt at night.", False, {}))
+    return s
+
+
+def test_a_paused_reply_shows_paused_and_plays_on_when_resumed():
+    clock = FakeClock()
+    s = _speaking(clock)
+    clock.t += 1.0
+    s.feed(ev.SpeakingPaused(4.0))  # a cough over the reply: it goes silent at 4.0
+    assert s.state is State.PAUSED and s.state.label == "Paused"
+    clock.t += 5.0  # long past where the reply would have ended had it not paused
+    s.tick()
+    assert s.state is State.PAUSED
+    s.feed(ev.SpeakingResumed(9.0))  # it came to nothing: it plays on, 5 s later than planned
+    assert s.state is State.SPEAKING
+    s.tick()
+    assert s.state is State.SPEAKING  # 1.5 s of it are still to play
+    clock.t += 1.4
+    s.tick()
+    assert s.state is State.SPEAKING
+    clock.t += 0.2
+    s.tick()
+    assert s.state is State.LISTENING
+
+
+def test_a_paused_reply_cut_by_the_user_stops_showing_at_once():
+    clock = FakeClock()
+    s = _speaking(clock)
+    clock.t += 1.0
+    s.feed(ev.SpeakingPaused(4.0))
+    assert s.state is State.PAUSED
+    s.feed(ev.SpeakingEnded(4.0))  # it was the user: the reply is cut where it paused
+    assert s.state is State.LISTENING
+    s.feed(ev.Turn("tell me about owls", "Owls", True, {}))
+    assert s.state is State.LISTENING
+    s.feed(ev.SpeechEnded(6.0))
+    assert s.state is State.THINKING
+
+
+def test_a_reply_that_finishes_generating_while_paused_stays_paused():
+    clock = FakeClock()
+    s = StateTracker(clock)
+    s.feed(ev.Ready(10.0))
+    s.feed(ev.Thinking("hi"))
+    s.feed(ev.SpeakingStarted(3.0))
+    clock.t += 0.5
+    s.feed(ev.SpeakingPaused(3.5))
+    s.feed(ev.SpeakingEnded(6.0))  # the last chunk is queued while it is silent: not a cut
+    s.feed(ev.Turn("hi", "Hello there, how are you?", False, {}))
+    clock.t += 10.0
+    s.tick()
+    assert s.state is State.PAUSED
+    s.feed(ev.SpeakingResumed(13.5))  # silent for 10 s: it now ends at 6.0 + 10 = 16.0
+    clock.t += 2.4
+    s.tick()
+    assert s.state is State.SPEAKING
+    clock.t += 0.2
+    s.tick()
+    assert s.state is State.IDLE
+
+
 def test_a_silent_reply_and_a_failed_load():
     s = StateTracker(FakeClock())
     s.feed(ev.Error("the language model file is missing"))

@@ -85,6 +85,29 @@ def test_speaking_ends_when_the_audio_has_played(window, qtbot):
     qtbot.waitUntil(lambda: w.state is State.IDLE, timeout=2000)  # the window's own timer
 
 
+def test_a_paused_reply_shows_in_the_indicator_and_the_title(window, qtbot):
+    from assistant.ui import theme
+
+    w = window
+    w.on_event(ev.Ready(1.0))
+    w.on_event(ev.Thinking("tell me about owls"))
+    w.on_event(ev.SpeakingStarted(10.0))
+    w.on_event(ev.ReplySentence("Owls hunt at night."))
+    speaking = w.dot.color.name()
+    assert w.state_label.text() == "Speaking" and speaking == theme.LIGHT.states[State.SPEAKING]
+    w.on_event(ev.SpeakingPaused(10.4))  # voice over the reply: it goes silent
+    assert w.state is State.PAUSED and w.state_label.text() == "Paused"
+    assert w.windowTitle() == "Assistant — Paused"
+    assert w.dot.color.name() == theme.LIGHT.states[State.PAUSED] != speaking
+    qtbot.wait(300)  # the window's own timer ticks: a paused reply stays paused
+    assert w.state is State.PAUSED
+    w.on_event(ev.SpeakingResumed(10.7))
+    assert w.state_label.text() == "Speaking" and w.dot.color.name() == speaking
+    w.on_event(ev.SpeakingEnded(10.9))
+    w.on_event(ev.Turn("tell me about owls", "Owls hunt at night.", False, {}))
+    qtbot.waitUntil(lambda: w.state is State.IDLE, timeout=2000)
+
+
 def test_events_from_another_thread_arrive_on_the_gui_thread(window, qtbot):
     from assistant.ui.bridge import EventBridge
 
@@ -110,6 +133,8 @@ def test_themes(qtbot, window):
     assert QApplication.instance().palette().window().color().name() == theme.DARK.window
     theme.apply(QApplication.instance(), theme.LIGHT)
     assert theme.pick("dark") is theme.DARK and theme.pick("light") is theme.LIGHT
+    for t in (theme.LIGHT, theme.DARK):  # every state has its own colour in the indicator
+        assert set(t.states) == set(State) and len(set(t.states.values())) == len(State)
 
 
 # -- the memory panel: a real MemoryStore ------------------------------------------------------
@@ -150,6 +175,42 @@ def test_memory_panel_lists_searches_and_forgets(qtbot, memory_file):
     with qtbot.waitSignal(panel.loaded, timeout=20000):
         panel.set_profile("work")
     assert panel.list.count() == 1 and "launch" in panel.list.item(0).text()
+    panel.close_store()
+
+
+def test_memory_panel_shows_and_forgets_the_skills_records_too(qtbot, memory_file):
+    from PySide6.QtCore import Qt
+
+    from assistant.skills.store import SkillStore
+    from assistant.ui.memory_panel import MemoryPanel
+
+    skills = SkillStore(memory_file)
+    skills.add_item("default", "shopping", "oat milk", 1e9)
+    skills.add_note("default", "the gate code is 4711", 1e9)
+    skills.add_timer("default", "tea", 600, 1e9)
+    skills.add_item("work", "shopping", "printer paper", 1e9)
+    panel = MemoryPanel(memory_file, "default")
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.refresh()
+    shown = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert len(shown) == 5 and panel.status.text() == "5 kept"
+    assert any(s.startswith("shopping list: oat milk\n") for s in shown)
+    assert any(s.startswith("note: the gate code is 4711\n") for s in shown)
+    assert not any("printer" in s for s in shown)  # another profile's
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.search.setText("oat milk")
+    found = {
+        panel.list.item(i).data(Qt.ItemDataRole.UserRole): i for i in range(panel.list.count())
+    }
+    assert "list_item:1" in found
+    panel.list.item(found["list_item:1"]).setSelected(True)
+    panel.confirm = False
+    with qtbot.waitSignal(panel.loaded, timeout=20000):
+        panel.forget.click()
+    assert skills.lists("default") == [] and skills.lists("work") == [("shopping", 1)]
+    assert len(skills.notes("default")) == 1 and len(skills.timers("default")) == 1
+    skills.close()
     panel.close_store()
 
 
@@ -450,6 +511,10 @@ def test_tray_menu_and_state_icon(qtbot):
     assert tray.toolTip() == "Assistant — Listening"
     assert tray.icon().pixmap(32, 32).toImage() != loading  # the dot's colour changed
     assert tray.talk_action.text() == "Stop listening"
+    listening = tray.icon().pixmap(32, 32).toImage()
+    tray.set_state(State.PAUSED, listening=True)
+    assert tray.toolTip() == "Assistant — Paused"
+    assert tray.icon().pixmap(32, 32).toImage() not in (loading, listening)
     with qtbot.waitSignal(tray.talk):
         tray.talk_action.trigger()
     with qtbot.waitSignal(tray.toggle_window):

@@ -146,9 +146,9 @@ class MemoryKeeper:
             return "Done. I've forgotten everything you told me.", ["*"]
         words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
         forgotten = self.store.forget_about(topic, self.profile)
-        # Notes taken by the skills ("take a note: …") are things the user said too.
+        # Notes, reminders, list items and timer names are things the user said too.
         with _skills(self.store.path) as skills:
-            n = len(forgotten) + skills.forget_notes_about(self.profile, words)
+            n = len(forgotten) + skills.forget_about(self.profile, words)
         if not n:
             return f"I don't have anything about {topic} to forget.", words
         return f"Done. I've forgotten {n} thing{'s' if n != 1 else ''} about {topic}.", words

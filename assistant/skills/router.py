@@ -10,8 +10,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.errors import AssistantError
+from assistant.memory.facts import parse_command
+from assistant.memory.recall import STOPWORDS
 from assistant.skills import clock, lists, notes, reminders, timers, times
-from assistant.skills.context import Context, Pending, Reply
+from assistant.skills.context import Context, Pending, Reply, join_words, plural
 from assistant.skills.intents import Intent, Recogniser, normalise
 from assistant.skills.scheduler import Scheduler
 from assistant.skills.store import SkillStore
@@ -24,6 +26,11 @@ _HANDLERS: dict[str, Callable[[Intent, Context], Reply]] = {
     "notes": notes.handle,
 }
 PENDING_S = 120.0  # an unanswered question is forgotten after this long
+# A skill's own erasing ("delete my notes", "clear my list") also parses as "forget <topic>":
+# the skill answers it (it asks before deleting), not the memory command.
+_ERASING = ("clear", "cancel", "remove", "remove_last")
+_SKILL_NOUN = re.compile(r"\b(?:notes?|lists?|reminders?|alarms?|timers?)\b")
+_EVERYTHING = ("everything", "all", "me", "about me")
 _QUESTION = re.compile(
     r"^(?:what|who|why|how|where|which|do|does|did|is|are|was|were|can|could|would|will|"
     r"should|tell me|i think|i feel|i'm|let me)\b"
@@ -76,7 +83,7 @@ class Skills:
         return self.recogniser.recognise(text)
 
     def claims(self, text: str) -> bool:
-        """Whether answer(text) would be a skill's (a command, or the answer to its question).
+        """Whether answer(text) or memory_command(text) would answer text (not the LLM).
 
         Side-effect free, so a reply prepared while the user may still be speaking can leave
         commands alone until the turn is over.
@@ -90,14 +97,88 @@ class Skills:
                 and not _QUESTION.match(t)
             ):
                 return True
-        return self.recogniser.recognise(t, normalised=True) is not None
+        if self.recogniser.recognise(t, normalised=True) is not None:
+            return True
+        return parse_command(text) is not None  # memory_command's, when memory is off
+
+    def erases(self, text: str) -> bool:
+        """Whether a "forget …" memory command is really a skill's own erasing ("delete my notes").
+
+        Such sentences ("clear my list", "delete my reminder") must be the skill's, which asks
+        before it deletes; the memory command would look for memories "about my notes".
+        """
+        cmd = parse_command(text)
+        if cmd is None or not _SKILL_NOUN.search(cmd.topic):
+            return False  # "forget what I said about the dentist" is for memory (cheap: no intent)
+        intent = self.intent(text)
+        return intent is not None and intent.action in _ERASING
+
+    def memory_command(self, text: str) -> tuple[str, list[str]] | None:
+        """With memory turned off: "what do you remember about me", "forget …" over skills data.
+
+        Lists, notes, reminders and timers are kept even then, so they are what is told or
+        erased. Returns (spoken answer, forgotten words, ["*"] for everything) as
+        MemoryKeeper.command does, or None when text is no such command.
+        """
+        cmd = parse_command(text)
+        if cmd is None:
+            return None
+        if self.erases(text):
+            return None  # "delete my notes": the notes skill's own, which asks first
+        try:
+            return self._forget(cmd.action, cmd.topic.strip())
+        except AssistantError as e:  # e.g. the database is locked: say so, keep talking
+            return f"Sorry, I couldn't do that: {e}.", []
+
+    def _forget(self, action: str, topic: str) -> tuple[str, list[str]]:
+        profile = self.ctx.profile
+        with self._lock:
+            kept = self._kept()
+            if action == "recall_all":
+                if not kept:
+                    return "Memory is turned off, so I keep nothing about you.", []
+                return (
+                    f"Memory is turned off, so I keep nothing about you except {kept}.",
+                    [],
+                )
+            self._pending = None  # an open question may be about what goes now
+            if topic in _EVERYTHING:
+                n = self.store.forget_profile(profile)
+                self.ctx.changed()
+                if not n:
+                    return "Memory is turned off, so there was nothing about you to forget.", ["*"]
+                said = f"Done. I've erased {kept}. Memory is turned off, so I kept nothing else."
+                return said, ["*"]
+            words = [w for w in re.findall(r"\w+", topic.lower()) if w not in STOPWORDS]
+            n = self.store.forget_about(profile, words)
+            self.ctx.changed()
+            if not n:
+                return f"Memory is turned off, so I have nothing about {topic} to forget.", words
+            return f"Done. I've erased {plural(n, 'thing')} about {topic}.", words
+
+    def _kept(self) -> str:
+        """What the profile has in the skills' tables, in words ("2 notes and 1 timer"), or ""."""
+        p = self.ctx.profile
+        items = sum(n for _, n in self.store.lists(p))
+        counts = [
+            (len(self.store.notes(p)), "note"),
+            (items, "list item"),
+            (len(self.store.reminders(p)), "reminder"),
+            (len(self.store.timers(p)), "timer"),
+        ]
+        return join_words(
+            [f"your {plural(n, w)}" if n != 1 else f"your {w}" for n, w in counts if n]
+        )
 
     def rehearse(self, text: str) -> str | None:
         """What answer(text) would say now, with nothing changed (no timer set, no item added).
 
         The engine voices this at a pause in the user's speech and calls answer() once the turn
         is confirmed over; the two agree unless something changed in between (a timer fired).
+        A "forget …" is not rehearsed (None): the engine answers it as a memory command first.
         """
+        if parse_command(text) is not None and not self.erases(text):
+            return None
         with self._lock, self.store.rehearsal():
             pending = self._pending
             try:

@@ -32,6 +32,8 @@ _TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "list_item": ("list_items", ("list", "item", "added"), ("added",)),
     "skill_note": ("notes", ("text", "created"), ("created",)),
 }  # fmt: skip
+# Per table: the column holding the user's own words (what "forget what I said about X" searches).
+_TEXT = {"notes": "text", "reminders": "text", "list_items": "item", "timers": "name"}
 _REQUIRED = {"timer": ("length_s", "created"), "reminder": ("text", "due", "zone", "created"),
              "list_item": ("list", "item", "added"), "skill_note": ("text", "created")}  # fmt: skip
 
@@ -135,8 +137,10 @@ class SkillStore:
         )
 
     def delete_timer(self, profile: str, tid: int) -> None:
-        """Remove a timer."""
-        self._run("DELETE FROM timers WHERE id = ? AND profile = ?", (tid, profile))
+        """Remove a timer, cancelled or rung (its name scrubbed from disk)."""
+        with self._lock:
+            self._run("DELETE FROM timers WHERE id = ? AND profile = ?", (tid, profile))
+            self._scrub()
 
     # -- reminders -----------------------------------------------------------------------------
 
@@ -258,24 +262,54 @@ class SkillStore:
             self._scrub()
         return n
 
-    def forget_notes_about(self, profile: str, words: list[str]) -> int:
-        """Delete the profile's notes that hold every one of words (whole words, any case)."""
+    def forget_about(self, profile: str, words: list[str]) -> int:
+        """Erase what the profile said about something: its notes, reminders, list items, timers.
+
+        Those holding every one of words (whole words, any case, a plural s allowed) are deleted
+        and scrubbed from disk; returns how many.
+        """
         if not words:
             return 0
+        n = 0
         with self._lock:
-            gone = [
-                (nid,)
-                for nid, text in self._rows(
-                    "SELECT id, text FROM notes WHERE profile = ?", (profile,)
-                )
-                if all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
-            ]
-            if gone:
-                self._db.executemany("DELETE FROM notes WHERE id = ?", gone)
+            for table, column in _TEXT.items():
+                gone = [
+                    (rid,)
+                    for rid, text in self._rows(
+                        f"SELECT id, {column} FROM {table} WHERE profile = ?", (profile,)
+                    )
+                    if holds_words(text, words)
+                ]
+                if gone:
+                    self._db.executemany(f"DELETE FROM {table} WHERE id = ?", gone)
+                    n += len(gone)
+            if n:
                 self._scrub()
-        return len(gone)
+        return n
 
-    # -- the user's control: forget, export, import ---------------------------------------------
+    # -- the user's control: list, forget, export, import ---------------------------------------
+
+    def entries(self, profile: str) -> list[tuple[str, int, dict[str, Any]]]:
+        """Every record of the profile as (kind, row id, its exported columns), kind by kind."""
+        found = []
+        for kind, (table, columns, _) in _TABLES.items():
+            rows = self._rows(
+                f"SELECT id, {', '.join(columns)} FROM {table} WHERE profile = ? ORDER BY id",
+                (profile,),
+            )
+            found += [(kind, row[0], dict(zip(columns, row[1:], strict=True))) for row in rows]
+        return found
+
+    def delete(self, kind: str, profile: str, rid: int) -> bool:
+        """Erase one record of the profile, scrubbed from disk; False if the profile has none."""
+        table = _TABLES[kind][0]
+        with self._lock:
+            n = self._run(
+                f"DELETE FROM {table} WHERE id = ? AND profile = ?", (rid, profile)
+            ).rowcount
+            if n:
+                self._scrub()
+        return n > 0
 
     def _scrub(self) -> None:
         """Checkpoint the WAL into the file and truncate it, so deleted words leave the disk.
@@ -393,6 +427,16 @@ def _row(number: int, record: dict[str, Any]) -> tuple[Any, ...]:
     except (ValueError, TypeError) as e:
         raise AssistantError(f"line {number} is not a {kind}: {e}") from None
     return tuple(values)
+
+
+def holds_words(text: str, words: list[str]) -> bool:
+    """Whether text holds every one of words: whole words, any case, a plural s allowed."""
+    return all(re.search(rf"\b{re.escape(_stem(w))}(?:e?s)?\b", text, re.IGNORECASE) for w in words)
+
+
+def _stem(word: str) -> str:
+    """A word without its plural s, so "eggs" also finds "egg" (and "egg" finds "eggs")."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 and not word.endswith("ss") else word
 
 
 def _key(item: str) -> str:

@@ -1,4 +1,6 @@
-"""The memory panel: see, search and forget what the assistant remembers about one profile.
+"""The memory panel: see, search and forget what the assistant keeps about one profile.
+
+Its memories, and the skills' timers, reminders, list items and notes (ids such as "timer:3").
 
 Every store call (searching embeds the query with a model) runs on a worker thread; results come
 back to the GUI thread through a signal.
@@ -32,7 +34,7 @@ class _Results(QObject):
 
 
 class MemoryPanel(QWidget):
-    """A list of the profile's memories with a search box and a Forget button."""
+    """A list of what is kept about the profile, with a search box and a Forget button."""
 
     loaded = Signal()  # the list shows a fresh result (for tests and the status line)
 
@@ -66,7 +68,7 @@ class MemoryPanel(QWidget):
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.forget = QPushButton("Forget")
-        self.forget.setToolTip("Erase the selected memories for good")
+        self.forget.setToolTip("Erase the selected memories, timers, reminders, items or notes")
         self.forget.setEnabled(False)
         row.addWidget(self.status, 1)
         row.addWidget(self.forget)
@@ -137,7 +139,7 @@ class MemoryPanel(QWidget):
             self.list.addItem(item)
         query = self.search.text().strip()
         if memories:
-            self.status.setText(f"{len(memories)} {'found' if query else 'memories'}")
+            self.status.setText(f"{len(memories)} {'found' if query else 'kept'}")
         else:
             self.status.setText("Nothing found" if query else "Nothing remembered yet")
         self.forget.setEnabled(False)
@@ -154,7 +156,7 @@ class MemoryPanel(QWidget):
             answer = QMessageBox.question(
                 self,
                 "Forget",
-                f"Forget {len(ids)} {'memory' if len(ids) == 1 else 'memories'} for good?",
+                f"Forget {len(ids)} {'thing' if len(ids) == 1 else 'things'} for good?",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
@@ -169,6 +171,6 @@ class MemoryPanel(QWidget):
 
 
 def _open_store(path: Path) -> Any:
-    from assistant.memory.store import MemoryStore
+    from assistant.skills.records import Kept
 
-    return MemoryStore(path)
+    return Kept(path)  # the memories, and the timers, reminders, lists and notes

@@ -21,6 +21,7 @@ class State(enum.Enum):
     LISTENING = "listening"
     THINKING = "thinking"
     SPEAKING = "speaking"
+    PAUSED = "paused"  # a reply went silent: voice was heard over it (barge-in), maybe the user's
     ERROR = "error"
 
     @property
@@ -31,8 +32,13 @@ class State(enum.Enum):
             State.LISTENING: "Listening",
             State.THINKING: "Thinking",
             State.SPEAKING: "Speaking",
+            State.PAUSED: "Paused",
             State.ERROR: "Not ready",
         }[self]
+
+
+# A reply that ends within this of where it paused was cut there (the user talked over it).
+_SAME_S = 0.05
 
 
 def _name(event: ev.Event) -> str:
@@ -50,10 +56,11 @@ class StateTracker:
         self.ready = False
         self.failed = False
         self.listening = False
-        self.busy: State | None = None  # THINKING or SPEAKING while a turn is under way
+        self.busy: State | None = None  # THINKING, SPEAKING or PAUSED while a turn is under way
         self.level_db = self.FLOOR_DB
         self._speech_started: tuple[float, float] | None = None  # (session t, wall time)
         self._speaking_until: float | None = None
+        self._paused_at: float | None = None  # session t the reply went silent, while paused
 
     def feed(self, event: ev.Event) -> None:
         """Update the state from one event."""
@@ -70,25 +77,45 @@ class StateTracker:
             self.level_db = max(self.FLOOR_DB, min(0.0, float(event.db)))  # type: ignore[attr-defined]
         elif name in ("SpeechEnded", "Thinking"):
             self.busy = State.THINKING
-            self._speaking_until = None
+            self._speaking_until = self._paused_at = None
         elif name == "SpeakingStarted":
             self.busy = State.SPEAKING
             self._speech_started = (event.t, self.clock())  # type: ignore[attr-defined]
+        elif name == "SpeakingPaused" and self.busy is State.SPEAKING:
+            self.busy, self._paused_at = State.PAUSED, event.t  # type: ignore[attr-defined]
+        elif name == "SpeakingResumed" and self._paused_at is not None:
+            # It plays on from where it paused: its audio ends as much later as it was silent.
+            shift = max(0.0, event.t - self._paused_at)  # type: ignore[attr-defined]
+            if self._speaking_until is not None:
+                self._speaking_until += shift
+            self.busy, self._paused_at = State.SPEAKING, None
+        elif (
+            name == "SpeakingEnded"
+            and self._paused_at is not None
+            and event.t <= self._paused_at + _SAME_S  # type: ignore[attr-defined]
+        ):
+            # Cut where it paused: it was the user talking over it, and nothing more plays.
+            self.busy, self._speaking_until, self._paused_at = None, None, None
         elif name == "SpeakingEnded" and self._speech_started is not None:
-            # The event comes when the last chunk is queued; the audio ends t - t0 after it began.
+            # The event comes when the last chunk is queued; the audio ends t - t0 after it began
+            # (t counts any pause it was resumed from).
             t0, wall0 = self._speech_started
             self._speaking_until = wall0 + max(0.0, event.t - t0)  # type: ignore[attr-defined]
         elif name == "Turn":
-            if self.busy is State.SPEAKING and self._speaking_until is not None:
-                pass  # stays SPEAKING until the audio has played (see tick)
+            if self._paused_at is not None or (
+                self.busy is State.SPEAKING and self._speaking_until is not None
+            ):
+                pass  # stays SPEAKING (or PAUSED) until the audio has played (see tick)
             else:
                 self.busy = None
         elif name == "Listening":
             # The voice loop emits this once a turn's audio has finished playing.
-            self.busy, self._speaking_until = None, None
+            self.busy, self._speaking_until, self._paused_at = None, None, None
 
     def tick(self) -> None:
         """Let time pass: a reply whose audio has finished playing is no longer SPEAKING."""
+        if self._paused_at is not None:
+            return  # a paused reply's audio is not running out
         if self._speaking_until is not None and self.clock() >= self._speaking_until:
             self.busy, self._speaking_until = None, None
 

@@ -45,6 +45,7 @@ LIGHT = Theme(
         State.LISTENING: "#2e9d6a",
         State.THINKING: "#d9962b",
         State.SPEAKING: "#5b7be0",
+        State.PAUSED: "#9aa6cf",  # the speaking blue, faded: the reply is silent for a moment
         State.ERROR: "#cf4a4a",
     },
 )
@@ -64,6 +65,7 @@ DARK = Theme(
         State.LISTENING: "#4cc38a",
         State.THINKING: "#e8aa45",
         State.SPEAKING: "#7d98f0",
+        State.PAUSED: "#5f6b94",
         State.ERROR: "#e26464",
     },
 )
