@@ -59,6 +59,7 @@ class VadConfig:
     min_speech_ms: int = 160  # shorter blips (clicks, coughs) do not start a turn
     onset_ms: int = 64  # with barge-in, this much voice pauses a reply at once; 0 = no pause
     end_silence_ms: int = 400  # silence that ends the user's turn
+    unfinished_silence_ms: int = 1000  # ... when the words so far sound unfinished; 0 = off
     speculate_ms: int = 160  # silence after which a reply is prepared (and held); 0 = off
     early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended
     pre_roll_ms: int = 300  # audio kept from before speech started
@@ -218,7 +219,8 @@ class Config:
         if p is None:
             return self
         persona = dataclasses.replace(
-            self.persona, name=p.name or self.persona.name,
+            self.persona,
+            name=p.name or self.persona.name,
             system_prompt=p.system_prompt or self.persona.system_prompt,
         )
         tts = dataclasses.replace(self.tts, voice=p.voice or self.tts.voice)
@@ -281,4 +283,3 @@ def override(config: Config, section: str, **changes: Any) -> Config:
     """Return a copy of config with some options of one section changed (for CLI flags)."""
     changed = dataclasses.replace(getattr(config, section), **changes)
     return dataclasses.replace(config, **{section: changed})
-

@@ -74,6 +74,15 @@ class Endpointer:
         self._last_voiced_end = 0.0
         self._paused = False
         self._onset_told = False
+        self._end_silence_s = self.config.end_silence_ms / 1000
+
+    def wait_longer(self, end_silence_ms: int) -> None:
+        """End the current pause only after end_silence_ms of silence (the words sound unfinished).
+
+        It holds until the speech resumes or ends; a longer configured end silence is kept.
+        """
+        if self._state == "speech":
+            self._end_silence_s = max(self._end_silence_s, end_silence_ms / 1000)
 
     @property
     def in_speech(self) -> bool:
@@ -118,10 +127,11 @@ class Endpointer:
             self._last_voiced_end = end
             if self._paused:
                 self._paused = False
+                self._end_silence_s = c.end_silence_ms / 1000
                 return Resumed(t)
             return None
         silent_for = end - self._last_voiced_end
-        if silent_for >= c.end_silence_ms / 1000:
+        if silent_for >= self._end_silence_s:
             return self._finish(self._last_voiced_end, forced=False)
         if c.speculate_ms and not self._paused and silent_for >= c.speculate_ms / 1000:
             self._paused = True

@@ -31,7 +31,7 @@ from assistant.history import Exchange, History
 from assistant.listener import Listener, Utterance
 from assistant.memory.facts import parse_command
 from assistant.memory.keeper import MemoryKeeper
-from assistant.reply import Chunk, Reply, is_stop, sounds_finished
+from assistant.reply import Chunk, Reply, is_stop, sounds_finished, sounds_unfinished
 from assistant.sentences import SentenceSplitter
 from assistant.stages.llm import ChatModel, Message
 from assistant.stages.stt import Transcriber
@@ -341,6 +341,9 @@ class Engine:
         if not said or is_stop(said):
             return
         self.emit(ev.PartialTranscript(said))
+        if self.config.vad.unfinished_silence_ms and sounds_unfinished(said):
+            # "And so, my fellow Americans," — a pause to think, not the end of the turn.
+            self.listener.endpointer.wait_longer(self.config.vad.unfinished_silence_ms)
         text = " ".join([self._carry, said]).strip()
         if self.memory is not None and parse_command(text) is not None:
             return  # forgetting acts at once: only once the turn is confirmed over

@@ -109,6 +109,21 @@ where than as into onto by not also just very really"""
 _GOES_ON = frozenset(_GOES_ON_WORDS.split())
 
 
+def sounds_unfinished(said: str) -> bool:
+    """Whether an utterance sounds cut short: it ends on a comma or dash, or on "and", "um"...
+
+    Stricter than `not sounds_finished`: words without a final stop are neither (the speech
+    recogniser often leaves it off a short command).
+    """
+    text = said.strip()
+    words = re.findall(r"[a-z']+", text.lower())
+    if not words:
+        return False
+    return text.endswith(("...", "…", ",", "-", "—")) or (
+        text[-1].isalpha() and words[-1] in _GOES_ON
+    )
+
+
 def sounds_finished(said: str) -> bool:
     """Whether an utterance sounds complete (an end-of-turn cue, besides the silence)."""
     text = said.strip()

@@ -121,3 +121,34 @@ def test_onset_timing_follows_the_setting():
     for config in (VadConfig(onset_ms=0), VadConfig(onset_ms=160)):
         probs = frames(0.5, 0.0) + frames(1.0, 0.9) + frames(1.0, 0.0)
         assert [type(e) for e in replay(probs, config, onsets=True)] == [Started, Ended]
+
+
+def test_waiting_longer_holds_the_pause_until_the_longer_silence_or_the_speech_goes_on():
+    ep = Endpointer(VadConfig())
+    t = 0.0
+    seen = []
+
+    def feed(seconds: float, p: float, longer: bool = True) -> None:
+        nonlocal t
+        for _ in range(round(seconds / STEP)):
+            event = ep.update(p, t, STEP)
+            t += STEP
+            if isinstance(event, Paused) and longer:
+                ep.wait_longer(1000)  # as the engine does when the words sound unfinished
+            if event and not isinstance(event, Onset):
+                seen.append((type(event).__name__, round(t, 2)))
+
+    feed(1.0, 0.9)
+    feed(0.8, 0.0)  # past end_silence_ms (400) but short of 1000: the turn goes on
+    assert [name for name, _ in seen] == ["Started", "Paused"]
+    feed(1.0, 0.9)
+    feed(0.6, 0.0, longer=False)  # after the speech went on, the usual 400 ms end it again
+    names = [name for name, _ in seen]
+    assert names == ["Started", "Paused", "Resumed", "Paused", "Ended"], seen
+    ep.reset()
+    feed(1.0, 0.9)
+    voice_end = t
+    seen.clear()
+    feed(1.2, 0.0)
+    assert [name for name, _ in seen] == ["Paused", "Ended"]
+    assert seen[-1][1] >= voice_end + 1.0 - 1e-6  # only after the full second of silence

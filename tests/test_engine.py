@@ -475,3 +475,25 @@ def test_going_on_after_an_early_reply_stops_it_and_the_whole_turn_is_answered()
     turns = of(got, ev.Turn)
     assert turns[-1].user_text == "What time is it in Paris?"
     assert turns[-1].reply_text == "Six in Paris." and not turns[-1].interrupted
+
+
+def test_a_pause_after_words_that_sound_unfinished_is_not_the_end_of_the_turn():
+    # "And so, my fellow Americans," … 700 ms … "ask not what your country can do for you.":
+    # longer than end_silence_ms, but the words so far end on a comma: one turn, not two.
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(0.7), tone(1.0), silence(3.0)])
+    texts = ["And so, my fellow Americans,", "And so, my fellow Americans, ask not."]
+    got, _, _, _ = run(pcm, texts, ["Noted."])
+    assert [t.user_text for t in of(got, ev.Turn)] == [texts[1]]
+    # Off, the pause ends the turn there.
+    off = Config(vad=dataclasses.replace(Config().vad, unfinished_silence_ms=0))
+    got, _, _, _ = run(pcm, [texts[0], "ask not.", "ask not."], ["Noted.", "Yes."], off)
+    assert [t.user_text for t in of(got, ev.Turn)][0] == texts[0]
+
+
+def test_end_of_turn_cues_for_waiting_longer():
+    from assistant.reply import sounds_unfinished
+
+    for said in ["And so, my fellow Americans,", "I was thinking about", "so um", "well -"]:
+        assert sounds_unfinished(said), said
+    for said in ["add apples to my shopping list", "What time is it?", "Yes.", ""]:
+        assert not sounds_unfinished(said), said

@@ -23,8 +23,9 @@ class Embedder(Protocol):
 class MiniLmEmbedder:
     """A BERT-style sentence encoder: masked mean pooling of token states, then L2 normalisation."""
 
-    def __init__(self, model_path: Path, tokenizer_path: Path, threads: int = 1,
-                 max_tokens: int = 128) -> None:
+    def __init__(
+        self, model_path: Path, tokenizer_path: Path, threads: int = 1, max_tokens: int = 128
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
