@@ -223,6 +223,10 @@ class Engine:
         self._announce_deferred(clock)
         if self.speaker:
             self.speaker.wait()
+        if self._worker is not None:
+            # A background warm-up may still be evaluating: let it finish, or the model could be
+            # freed under it as the program exits (a segfault at the end of a file).
+            self._worker.submit(lambda: None).result()
 
     def _serve_inbox(self) -> None:
         while not self._stopped.is_set():
