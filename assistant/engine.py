@@ -145,6 +145,10 @@ class Engine:
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._last_stt_s = 0.0
         self._worker: _Worker | None = None  # runs model calls (see _run_on_worker)
+        # Evaluates the next prompt in the background (_prewarm). The language model takes one
+        # call at a time (_llm_lock); the voice and the skills need not wait for it.
+        self._warmer: _Worker | None = None
+        self._llm_lock = threading.Lock()
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
         # The reply played early (its words sounded finished) while the end of the turn is not
         # confirmed yet: the confirmation must find it even once it has played out.
@@ -223,10 +227,10 @@ class Engine:
         self._announce_deferred(clock)
         if self.speaker:
             self.speaker.wait()
-        if self._worker is not None:
+        if self._warmer is not None:
             # A background warm-up may still be evaluating: let it finish, or the model could be
             # freed under it as the program exits (a segfault at the end of a file).
-            self._worker.submit(lambda: None).result()
+            self._warmer.submit(lambda: None).result()
 
     def _serve_inbox(self) -> None:
         while not self._stopped.is_set():
@@ -738,7 +742,7 @@ class Engine:
 
         deltas = iter([answer]) if answer is not None else llm.stream(messages)
         try:
-            for delta in self._in_background(deltas, clock):
+            for delta in self._in_background(deltas, clock, answer is None):
                 timings.setdefault("llm_first_token", _ms(time.monotonic() - started))
                 if self._poll(clock):
                     break
@@ -756,7 +760,7 @@ class Engine:
         finally:
             close = getattr(deltas, "close", None)
             if close:
-                self._run_on_worker(close)  # stops the model's generation at once when cancelled
+                self._run_on_worker(self._locked(close))  # stops the generation at once
         if not r.chunks and not r.held and not self._cancelled:
             speak(self.config.persona.fallback_reply)  # a model that said nothing still answers
         timings["llm_total"] = _ms(time.monotonic() - started)
@@ -787,7 +791,7 @@ class Engine:
         if self.memory:
             self.memory.recall("hello")  # loads the embedder and the vector index now, not mid-turn
         messages = self._messages("Hi", facts, [])
-        self._run_on_worker(lambda: self.models.llm.warm_up(messages))
+        self._run_on_worker(self._locked(lambda: self.models.llm.warm_up(messages)))
 
     def _prewarm(self, r: Reply) -> None:
         """Evaluate the next turn's prompt prefix now, while this reply plays.
@@ -810,10 +814,19 @@ class Engine:
             messages = self._messages("Hi", facts, [], history)
         except Exception:  # only a head start: the turn itself will evaluate what it needs
             return
-        if self._worker is None:
-            self._worker = _Worker()
-        # Not waited for: a model call queued after it (the next turn's) simply runs next.
-        self._worker.submit(lambda: self.models.llm.warm_up(messages))
+        if self._warmer is None:
+            self._warmer = _Worker()
+        # Not waited for: the next turn's model call takes the lock after it.
+        self._warmer.submit(self._locked(lambda: self.models.llm.warm_up(messages)))
+
+    def _locked(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """fn, run holding the language model (llama.cpp takes one call at a time)."""
+
+        def run() -> Any:
+            with self._llm_lock:
+                return fn()
+
+        return run
 
     def _memory_command(self, user_text: str) -> str | None:
         """The spoken answer to a memory command ("forget …"), or None for ordinary speech."""
@@ -873,8 +886,7 @@ class Engine:
         if self._mic is None or clock is None:
             if self._worker is None:
                 return fn()
-            # A background warm-up may still be running there: the models take one call at a time.
-            return self._worker.submit(fn).result()
+            return self._worker.submit(fn).result()  # after what is queued there
         if self._worker is None:
             self._worker = _Worker()
         future = self._worker.submit(fn)
@@ -884,11 +896,12 @@ class Engine:
             except FutureTimeout:
                 self._poll(clock)
 
-    def _in_background(self, deltas, clock: Clock | None):
+    def _in_background(self, deltas, clock: Clock | None, llm: bool = True):
         """The model's deltas, each computed on the worker thread (see _run_on_worker)."""
         end = object()
         while True:
-            delta = self._run_on_worker(lambda: next(deltas, end), clock)
+            step = lambda: next(deltas, end)  # noqa: E731
+            delta = self._run_on_worker(self._locked(step) if llm else step, clock)
             if delta is end:
                 return
             yield delta

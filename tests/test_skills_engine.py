@@ -160,3 +160,33 @@ def test_rehearsing_a_command_changes_nothing(tmp_path):
     )
     assert [item for _, item in store.items("default", "shopping")] == ["eggs", "bread"]
     store.close()
+
+
+class _SlowWarmUp(ScriptedChatModel):
+    """A model whose prompt evaluation takes seconds (a long history on a slow machine)."""
+
+    def warm_up(self, messages):
+        time.sleep(5.0)
+        super().warm_up(messages)
+
+
+def test_a_command_does_not_wait_for_the_model_evaluating_the_next_prompt(tmp_path):
+    # After a chat reply the model evaluates the next prompt in the background (5 s here); a
+    # command said meanwhile is answered by the skills and the voice without waiting for it.
+    pcm = np.concatenate([silence(0.3), tone(0.8), silence(2.0), tone(0.8), silence(3.0)])
+    llm = _SlowWarmUp(["Hello."])
+    models = Models(EnergyVad(), FixedTranscriber(["Hi there.", "What time is it?"]), llm,
+                    ToneSynthesizer())  # fmt: skip
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    skills.warm_up()
+    mic = FileMicrophone(pcm, realtime=True)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(Config(), models, speaker, got.append, None, skills)
+    engine.run(mic)
+    store.close()
+    first, second = [e for e in got if isinstance(e, ev.Turn)]
+    assert first.reply_text == "Hello." and second.reply_text.startswith("It's")
+    assert llm.warmed, "the next prompt was not evaluated in the background"
+    assert second.timings_ms["end_of_speech_to_first_audio"] < 400, second.timings_ms
