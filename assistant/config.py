@@ -62,7 +62,7 @@ class VadConfig:
     unfinished_silence_ms: int = 1000  # ... when the words so far sound unfinished; 0 = off
     speculate_ms: int = 160  # silence after which a reply is prepared (and held); 0 = off
     early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended
-    pre_roll_ms: int = 300  # audio kept from before speech started
+    pre_roll_ms: int = 500  # audio kept from before speech started (Silero can be late)
     post_roll_ms: int = 150  # audio kept after speech ended
     max_utterance_s: float = 30.0  # a turn is cut here even if the user keeps talking
 

