@@ -102,6 +102,7 @@ def _run_voice(tmp_path, pcm, texts, barge_in=False, realtime=True):
     mic = FileMicrophone(pcm, realtime=realtime)
     speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
     got: list[tuple[ev.Event, int]] = []
+
     def emit(e: ev.Event) -> None:
         got.append((e, len(store.timers("default"))))
 
