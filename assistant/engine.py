@@ -834,6 +834,11 @@ class Engine:
             return None  # "delete my notes" reads as "forget …" too: the skill's own, asks first
         if self.memory:
             result = self.memory.command(user_text)
+            if result is not None and self.skills is not None and not result[1]:
+                command = parse_command(user_text)
+                kept = self.skills.kept() if command and command.action == "recall_all" else ""
+                if kept:  # "what do you remember about me": its lists and notes are kept too
+                    result = (f"{result[0]} Besides that, I keep {kept}.", result[1])
         elif self.skills is not None:  # memory off: its lists, notes, timers… are still kept
             result = self.skills.memory_command(user_text)
         else:

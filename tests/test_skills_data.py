@@ -440,3 +440,41 @@ def test_with_memory_off_a_pause_mid_forget_erases_nothing_early(tmp_path):
     assert [i for _, i in store.items("default", "shopping")] == ["dentist floss"]
     assert llm.calls == []
     store.close()
+
+
+def test_with_memory_on_what_it_remembers_includes_the_skills_data(tmp_path):
+    # "What do you remember about me?" tells the pinned facts and also what the skills keep.
+    from assistant import events as ev
+    from assistant.config import Config, MemoryConfig
+    from assistant.engine import Engine, Models
+    from assistant.memory.keeper import MemoryKeeper
+    from assistant.memory.store import MemoryStore
+    from assistant.testing.fakes import (
+        EnergyVad,
+        FixedTranscriber,
+        ScriptedChatModel,
+        ToneSynthesizer,
+    )
+
+    path = tmp_path / "memory.sqlite3"
+    store = SkillStore(path)
+    store.add_note("default", "the wifi password is aardvark", NOW)
+    store.add_item("default", "shopping", "eggs", NOW)
+    store.add_item("default", "shopping", "milk", NOW)
+    store.add_note("work", "another profile's note", NOW)
+    memories = MemoryStore(path)
+    keeper = MemoryKeeper(memories, "default", MemoryConfig(), "Sam")
+    llm = ScriptedChatModel(["Nice to meet you, Ray."])
+    models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
+    got: list = []
+    engine = Engine(Config(), models, None, got.append, keeper, _skills(store, "default"))
+    for text in ("My name is Ray.", "What do you remember about me?"):
+        engine.submit(text)
+    engine.finish()
+    engine.run(None)
+    replies = [e.reply_text for e in got if isinstance(e, ev.Turn)]
+    assert replies[1].startswith("Here's what I remember about you."), replies
+    assert "Ray" in replies[1]
+    assert replies[1].endswith("Besides that, I keep your note and your 2 list items."), replies
+    memories.close()
+    store.close()

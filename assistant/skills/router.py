@@ -156,6 +156,11 @@ class Skills:
                 return f"Memory is turned off, so I have nothing about {topic} to forget.", words
             return f"Done. I've erased {plural(n, 'thing')} about {topic}.", words
 
+    def kept(self) -> str:
+        """What the skills keep for the profile, in words ("your note and your 2 timers")."""
+        with self._lock:
+            return self._kept()
+
     def _kept(self) -> str:
         """What the profile has in the skills' tables, in words ("2 notes and 1 timer"), or ""."""
         p = self.ctx.profile
