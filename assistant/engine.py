@@ -889,9 +889,7 @@ class Engine:
         the user be heard — and the reply stopped — at once, even mid-sentence.
         """
         if self._mic is None or clock is None:
-            if self._worker is None:
-                return fn()
-            return self._worker.submit(fn).result()  # after what is queued there
+            return fn()
         if self._worker is None:
             self._worker = _Worker()
         future = self._worker.submit(fn)
