@@ -361,9 +361,8 @@ def test_what_the_skills_delete_leaves_the_file_and_its_log(tmp_path):
     assert [s for s in secrets if s in _on_disk(path)] == []
 
 
-def test_with_memory_on_a_skills_own_erasing_stays_the_skills(tmp_path):
-    # "delete my notes" also parses as "forget <my notes>": the notes skill must answer it (and
-    # ask first), not the memory command, which would find nothing "about my notes".
+def _typed_with_memory(store: SkillStore, texts: list[str], replies: list[str]):
+    """Type texts to an engine with a real memory keeper and the skills; (its replies, the LLM)."""
     from assistant import events as ev
     from assistant.config import Config, MemoryConfig
     from assistant.engine import Engine, Models
@@ -376,20 +375,27 @@ def test_with_memory_on_a_skills_own_erasing_stays_the_skills(tmp_path):
         ToneSynthesizer,
     )
 
-    path = tmp_path / "memory.sqlite3"
-    store = SkillStore(path)
-    store.add_note("default", "the wifi password is aardvark", NOW)
-    memories = MemoryStore(path)
+    memories = MemoryStore(store.path)
     keeper = MemoryKeeper(memories, "default", MemoryConfig(), "Sam")
-    llm = ScriptedChatModel([])
+    llm = ScriptedChatModel(replies)
     models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
     got: list = []
     engine = Engine(Config(), models, None, got.append, keeper, _skills(store, "default"))
-    for text in ("delete my notes", "yes", "clear my list", "forget what I said about the wifi"):
+    for text in texts:
         engine.submit(text)
     engine.finish()
     engine.run(None)
-    replies = [e.reply_text for e in got if isinstance(e, ev.Turn)]
+    memories.close()
+    return [e.reply_text for e in got if isinstance(e, ev.Turn)], llm
+
+
+def test_with_memory_on_a_skills_own_erasing_stays_the_skills(tmp_path):
+    # "delete my notes" also parses as "forget <my notes>": the notes skill must answer it (and
+    # ask first), not the memory command, which would find nothing "about my notes".
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    store.add_note("default", "the wifi password is aardvark", NOW)
+    texts = ["delete my notes", "yes", "clear my list", "forget what I said about the wifi"]
+    replies, llm = _typed_with_memory(store, texts, [])
     assert replies == [
         "Delete your note?",
         "Deleted your note.",
@@ -397,7 +403,6 @@ def test_with_memory_on_a_skills_own_erasing_stays_the_skills(tmp_path):
         "I don't have anything about the wifi to forget.",
     ]
     assert llm.calls == [] and store.notes("default") == []
-    memories.close()
     store.close()
 
 
@@ -444,37 +449,14 @@ def test_with_memory_off_a_pause_mid_forget_erases_nothing_early(tmp_path):
 
 def test_with_memory_on_what_it_remembers_includes_the_skills_data(tmp_path):
     # "What do you remember about me?" tells the pinned facts and also what the skills keep.
-    from assistant import events as ev
-    from assistant.config import Config, MemoryConfig
-    from assistant.engine import Engine, Models
-    from assistant.memory.keeper import MemoryKeeper
-    from assistant.memory.store import MemoryStore
-    from assistant.testing.fakes import (
-        EnergyVad,
-        FixedTranscriber,
-        ScriptedChatModel,
-        ToneSynthesizer,
-    )
-
-    path = tmp_path / "memory.sqlite3"
-    store = SkillStore(path)
+    store = SkillStore(tmp_path / "memory.sqlite3")
     store.add_note("default", "the wifi password is aardvark", NOW)
     store.add_item("default", "shopping", "eggs", NOW)
     store.add_item("default", "shopping", "milk", NOW)
     store.add_note("work", "another profile's note", NOW)
-    memories = MemoryStore(path)
-    keeper = MemoryKeeper(memories, "default", MemoryConfig(), "Sam")
-    llm = ScriptedChatModel(["Nice to meet you, Ray."])
-    models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
-    got: list = []
-    engine = Engine(Config(), models, None, got.append, keeper, _skills(store, "default"))
-    for text in ("My name is Ray.", "What do you remember about me?"):
-        engine.submit(text)
-    engine.finish()
-    engine.run(None)
-    replies = [e.reply_text for e in got if isinstance(e, ev.Turn)]
+    texts = ["My name is Ray.", "What do you remember about me?"]
+    replies, _ = _typed_with_memory(store, texts, ["Nice to meet you, Ray."])
     assert replies[1].startswith("Here's what I remember about you."), replies
     assert "Ray" in replies[1]
     assert replies[1].endswith("Besides that, I keep your note and your 2 list items."), replies
-    memories.close()
     store.close()
