@@ -153,6 +153,8 @@ class Engine:
         # The reply played early (its words sounded finished) while the end of the turn is not
         # confirmed yet: the confirmation must find it even once it has played out.
         self._early: Reply | None = None
+        # Prepared at a pause and sounding finished: it plays once the pause reaches its commit_at.
+        self._due: Reply | None = None
 
     # -- control, from any thread -----------------------------------------------------------------
 
@@ -319,10 +321,23 @@ class Engine:
             else:
                 self._going_on = None
                 self._utterance_done(item, clock)
+        self._commit_due()
+
+    def _commit_due(self) -> None:
+        """Play the reply prepared at a pause once the pause has lasted early_commit_ms."""
+        r = self._due
+        if r is None:
+            return
+        if r.discarded or r.cancelled or not r.hold:
+            self._due = None
+        elif r.commit_at is not None and self.listener.heard_until >= r.commit_at:
+            self._due = None
+            self._commit(r)  # it sounds finished: speak as soon as the reply is ready
+            self._early = r
 
     def _utterance_done(self, item: Utterance, clock: Clock) -> None:
         """The user's turn is over: play the reply prepared for it, or answer it now."""
-        early, self._early = self._early, None
+        early, self._early, self._due = self._early, None, None
         for r in (self._generating, self._playing, early):
             if (
                 r is not None
@@ -370,8 +385,11 @@ class Engine:
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
         if self.config.vad.early_commit and sounds_finished(said):
-            self._commit(r)  # it sounds finished: speak as soon as the reply is ready
-            self._early = r
+            # Prepared at the first short pause (speculate_ms), played at a longer one: the work
+            # is done by the time the pause is long enough to take for the end.
+            r.commit_at = pause.end + self.config.vad.early_commit_ms / 1000
+            self._due = r
+            self._commit_due()
         self._respond(r.user_text, clock, speech_end=pause.end, stt_s=stt_s, prepared=r)
 
     def _act(self, r: Reply) -> None:
