@@ -689,6 +689,10 @@ def cmd_models(args: argparse.Namespace) -> int:
             raise AssistantError(f"the language model server {config.llm.url} is {status}")
     if args.check and missing:
         raise AssistantError(f"missing models: {', '.join(missing)}; run ./scripts/setup.sh")
+    if args.check and config.llm.backend == "llama-cpp":
+        from assistant.loader import llm_path
+
+        llm_path(config)  # makes the default model's faster copy now rather than at first start
     return 0
 
 
