@@ -454,6 +454,10 @@ class Engine:
             elif self.barge_in and self._going_on is None:
                 self._going_on = t  # stopped if the voice lasts (see _hear); paused meanwhile
                 self._pause()
+            elif not self.barge_in and (r.first_audio_at is None or t < r.first_audio_at):
+                # Played early, but not a sound of it yet: half-duplex goes deaf once it
+                # speaks, so drop it now and answer the whole turn when it ends.
+                self._interrupt(None)
 
     def _poll(self, clock: Clock | None) -> bool:
         """While generating: hear what the mic caught so far; True if the reply must stop."""

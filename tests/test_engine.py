@@ -521,6 +521,19 @@ def test_going_on_after_an_early_reply_stops_it_and_the_whole_turn_is_answered()
     assert turns[-1].reply_text == "Six in Paris." and not turns[-1].interrupted
 
 
+def test_half_duplex_going_on_before_an_early_reply_sounds_drops_it_and_keeps_the_words():
+    # "What time is it" … 250 ms … "in Paris?": the reply (its model needs 300 ms) is committed
+    # at 160 ms but has made no sound when the user goes on. Half-duplex is deaf once it speaks,
+    # so it must drop the reply now, or "in Paris?" is lost under it.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.25), tone(0.8), silence(4.0)])
+    llm = _ThinkingModel(["Noon.", "Six in Paris."], 0.3)
+    texts = ["What time is it?", "What time is it in Paris?"]
+    got, speaker, _ = _barge_run(pcm, texts, [], barge_in=False, llm=llm)
+    turns = of(got, ev.Turn)
+    assert [(t.user_text, t.reply_text) for t in turns] == [(texts[1], "Six in Paris.")]
+    assert len(speaker._segments) == 1  # the dropped reply never made a sound
+
+
 def test_a_pause_after_words_that_sound_unfinished_is_not_the_end_of_the_turn():
     # "And so, my fellow Americans," … 700 ms … "ask not what your country can do for you.":
     # longer than end_silence_ms, but the words so far end on a comma: one turn, not two.
