@@ -10,6 +10,8 @@ timer — talk to it only through its inbox (`submit`, `announce`, `set_listenin
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
 import threading
@@ -64,6 +66,11 @@ _LEVEL_EVERY_S = 0.1
 _IDLE_POLL_S = 0.1
 # While a model works, how often the engine's thread listens to the microphone.
 _HEAR_EVERY_S = 0.015
+# The background evaluation of the next prompt yields the CPU to the turn in progress: a command
+# said while it ran had its speech-to-text and voice slowed by it (~160 vs ~100 ms, ~155 vs ~120).
+# Not 19: a real turn that needs the model waits for it to finish (it holds the model), and
+# other programs should not be able to starve it then.
+_WARMER_NICENESS = 10
 
 
 @dataclass
@@ -83,8 +90,9 @@ class _Worker:
     the app even while a model call is under way.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, niceness: int = 0) -> None:
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+        self._niceness = niceness
         threading.Thread(target=self._serve, name="engine-models", daemon=True).start()
 
     def submit(self, fn: Callable[[], Any]) -> Future:
@@ -93,6 +101,9 @@ class _Worker:
         return future
 
     def _serve(self) -> None:
+        if self._niceness:
+            with contextlib.suppress(OSError, AttributeError):  # Linux sets it per thread
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
         while True:
             fn, future = self._jobs.get()
             try:
@@ -837,7 +848,7 @@ class Engine:
         except Exception:  # only a head start: the turn itself will evaluate what it needs
             return
         if self._warmer is None:
-            self._warmer = _Worker()
+            self._warmer = _Worker(niceness=_WARMER_NICENESS)
         # Not waited for: the next turn's model call takes the lock after it.
         self._warmer.submit(self._locked(lambda: self.models.llm.warm_up(messages)))
 
