@@ -71,7 +71,13 @@ def speakable(text: str) -> str:
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    """False for a period after an abbreviation, an initial ("J."), or a list number ("2.")."""
+    """False for a period after an abbreviation, an initial ("J."), or a list number ("2.").
+
+    Also False when no word precedes it: a leading "…" (a reply cut off, then an apology) stays
+    with the words after it instead of becoming a chunk with nothing to say.
+    """
+    if not any(ch.isalnum() for ch in text[: match.start()]):
+        return False
     if text[match.start()] != ".":
         return True
     word = re.search(r"(\S+)$", text[: match.start()])

@@ -93,3 +93,11 @@ def test_the_first_chunk_is_not_cut_inside_numbers_or_abbreviations():
         s = SentenceSplitter(first_clause_words=3)
         out = [x for d in deltas for x in s.add(d)] + list(s.finish())
         assert out == [whole], deltas
+
+
+def test_a_leading_ellipsis_stays_with_the_words_after_it():
+    # A reply cut off by a lost server: "… Sorry, …" follows the words already spoken.
+    s = SentenceSplitter(first_clause_words=3)
+    assert list(s.add("Once upon a time,")) == ["Once upon a time,"]
+    assert list(s.add(" … Sorry, I lost it. ")) == []
+    assert list(s.finish()) == ["… Sorry, I lost it."]
