@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.audio.echo_guard import EchoGuard
 from assistant.audio.frames import RATE
 from assistant.audio.ports import Frame
 from assistant.config import VadConfig
@@ -45,6 +46,10 @@ class Listener:
         self._pending_t = 0.0
         self._utterance: list[tuple[float, np.ndarray]] | None = None
         self.level_db = -120.0  # loudness of the latest chunk, for a level meter
+        # With barge-in where the mic hears the speaker (an echo canceller's residual): voice the
+        # guard explains as our own echo is not speech (see _step). None: every voice counts.
+        self.guard: EchoGuard | None = None
+        self._user = False  # the current stretch of voice was found to be the user's
 
     @property
     def in_speech(self) -> bool:
@@ -63,6 +68,7 @@ class Listener:
         self._history.clear()
         self._pending = np.zeros(0, np.float32)
         self._utterance = None
+        self._user = False
 
     def feed(self, frame: Frame) -> list[Onset | Started | Resumed | Utterance]:
         """Add a frame; return the onsets, speech starts and finished utterances it completed."""
@@ -94,7 +100,17 @@ class Listener:
         # followed ("nevermind" peaked at 0.50 after 3 s of zeros, 0.83 without them).
         silent = float(np.max(np.abs(chunk), initial=0.0)) < _DIGITAL_SILENCE
         prob = 0.0 if silent else self.vad.probability(chunk)
+        if self.guard is not None and not self._user and prob >= self.config.release:
+            # Voice the reply's echo explains is held below `release`, so it never makes an
+            # Onset, Started or Resumed; once a chunk is the user's, the rest of that stretch of
+            # voice is theirs (the echo goes on under their words and must not break them up).
+            if self.guard.is_echo(chunk, t):
+                prob = 0.0
+            else:
+                self._user = True
         event = self.endpointer.update(prob, t, _CHUNK_S)
+        if self.endpointer.idle:
+            self._user = False
         if isinstance(event, Started):
             since = event.t - self.config.pre_roll_ms / 1000
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]
