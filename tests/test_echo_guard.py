@@ -1,0 +1,224 @@
+"""The echo guard: our own (residual) echo never starts a turn; the user over it still does.
+
+Real speech clips: the reply is one recording, its echo is the reply delayed 20-80 ms and
+attenuated 20-35 dB with a noise floor, as an echo canceller's residual or a distant speaker
+would leave it; the user is another recording at its own level mixed in over the reply. The
+end-to-end case (a real canceller on a looped-back speaker) is tests/test_echo_loop.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from assistant.audio.echo_guard import EchoGuard, guard_for
+from assistant.audio.files import FileSpeaker
+from assistant.audio.frames import RATE, lay_out, read_audio
+from assistant.audio.ports import Frame, VirtualClock
+from assistant.config import AudioConfig, Config
+from assistant.endpointing import Onset, Resumed, Started
+from assistant.listener import Listener
+
+CHUNK = 512
+REPLY = "pocketsphinx_librivox_sas_0870.wav"  # 7.1 s of continuous read speech
+USER = "wyoming_turn_on_the_living_room_lamp.wav"
+REPLY_AT = 0.5  # session time the reply starts
+USER_AT = 3.0  # session time the user's clip starts (its words ~0.35 s into it)
+NOISE_DB = -75.0  # the mic's noise floor (white noise, dBFS)
+
+
+def level(x: np.ndarray) -> float:
+    return 20 * np.log10(max(float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))), 1e-9))
+
+
+class Played:
+    """A speaker's reference: a signal that started at session time `at`."""
+
+    def __init__(self, pcm: np.ndarray, at: float) -> None:
+        self.pcm, self.at = pcm, at
+
+    def reference(self, t0: float, t1: float) -> np.ndarray:
+        return lay_out([(self.at, self.pcm)], t0, t1, RATE)
+
+
+def scene(speech_dir, delay_ms: int, loss_db: float, user: bool, seed: int = 0):
+    """(mic, reply, user clip) on one session timeline from 0: the reply's echo, maybe the user."""
+    reply = read_audio(speech_dir / REPLY)
+    words = read_audio(speech_dir / USER)
+    n = round((REPLY_AT + len(reply) / RATE + 1.0) * RATE)
+    mic = np.random.default_rng(seed).normal(0, 10 ** (NOISE_DB / 20), n).astype(np.float32)
+    at = round((REPLY_AT + delay_ms / 1000) * RATE)
+    mic[at : at + len(reply)] += reply[: n - at] * 10 ** (-loss_db / 20)
+    if user:
+        u = round(USER_AT * RATE)
+        mic[u : u + len(words)] += words
+    return mic, reply, words
+
+
+def chunks(x: np.ndarray):
+    for i in range(0, len(x) - CHUNK + 1, CHUNK):
+        yield i / RATE, x[i : i + CHUNK]
+
+
+@pytest.mark.parametrize(("delay_ms", "loss_db"), [(20, 20), (50, 25), (80, 20), (80, 35)])
+def test_the_echo_alone_is_never_the_user(speech_dir, delay_ms, loss_db):
+    mic, reply, _ = scene(speech_dir, delay_ms, loss_db, user=False)
+    guard = EchoGuard(Played(reply, REPLY_AT).reference)
+    echo_only = np.zeros_like(mic)
+    at = round((REPLY_AT + delay_ms / 1000) * RATE)
+    echo_only[at : at + len(reply)] = reply[: len(mic) - at] * 10 ** (-loss_db / 20)
+    judged = 0
+    for t, chunk in chunks(mic):
+        i = round(t * RATE)
+        if level(echo_only[i : i + CHUNK]) < NOISE_DB + 20:
+            # Mostly the noise floor (white, where the echo has little treble): no voice for
+            # the VAD to find, and the guard is only asked about voice.
+            continue
+        judged += 1
+        assert guard.is_echo(chunk, t), f"echo at {t:.3f} s taken for the user"
+    assert judged > 15  # a second of echo or more was judged
+
+
+def test_voice_while_the_reply_is_silent_is_the_users(speech_dir):
+    words = read_audio(speech_dir / USER)
+    guard = EchoGuard(Played(np.zeros(RATE, np.float32), 0.0).reference)
+    assert not any(guard.is_echo(c, t) for t, c in chunks(words))
+    # ... and so is voice long after the reply ended (beyond the echo path).
+    reply = read_audio(speech_dir / REPLY)
+    guard = EchoGuard(Played(reply, 0.0).reference)
+    after = len(reply) / RATE + guard.before_s + 0.05
+    loud = [(t, c) for t, c in chunks(words) if level(c) > -40]
+    assert loud and not any(guard.is_echo(c, after + t) for t, c in loud)
+
+
+@pytest.mark.parametrize(("delay_ms", "loss_db"), [(20, 20), (50, 25), (80, 35)])
+def test_the_user_over_the_echo_is_heard_within_two_chunks(speech_dir, delay_ms, loss_db):
+    mic, reply, words = scene(speech_dir, delay_ms, loss_db, user=True)
+    guard = EchoGuard(Played(reply, REPLY_AT).reference)
+    at = round((REPLY_AT + delay_ms / 1000) * RATE)
+    echo = np.zeros_like(mic)
+    echo[at : at + len(reply)] = reply[: len(mic) - at] * 10 ** (-loss_db / 20)
+    u = round(USER_AT * RATE)
+    user = np.zeros_like(mic)
+    user[u : u + len(words)] = words
+    # The user's voice: chunks where they speak at a conversational level (the clip's first
+    # syllable ramps up from -55 dBFS: a breath, a consonant) and louder than the echo. The guard
+    # assumes the worst residual measured after a canceller (15 dB under the reply), so a user
+    # far softer than the reply itself is not told from its echo.
+    voiced = []
+    for t, c in chunks(mic):
+        i = round(t * RATE)
+        if level(user[i : i + CHUNK]) > -35 and level(user[i : i + CHUNK]) > level(
+            echo[i : i + CHUNK]
+        ):
+            voiced.append((t, c))
+    assert len(voiced) > 30 and voiced[0][0] > REPLY_AT + 1.0  # over the reply, not after it
+    said = [not guard.is_echo(c, t) for t, c in voiced]
+    assert any(said[:2]), f"the user's first voiced chunks taken for echo: {said[:10]}"
+    assert np.mean(said) > 0.8, f"only {np.mean(said):.0%} of the user's voice was theirs"
+
+
+def replay(listener: Listener, mic: np.ndarray) -> list:
+    out = []
+    for i in range(0, len(mic), CHUNK):
+        out += listener.feed(Frame(mic[i : i + CHUNK], i / RATE))
+    return out
+
+
+@pytest.fixture(scope="module")
+def silero():
+    from assistant.models import registry
+    from assistant.stages.vad import SileroVad
+
+    return SileroVad(registry.require(Config(), "vad"))
+
+
+@pytest.mark.models
+def test_the_listener_never_starts_on_the_echo_alone_but_does_on_the_user_over_it(
+    speech_dir, silero
+):
+    config = Config().vad
+    mic, reply, _ = scene(speech_dir, delay_ms=60, loss_db=20, user=False)
+    # Without the guard Silero hears the echo as speech (so this test can fail).
+    unguarded = replay(Listener(silero, config), mic)
+    assert any(isinstance(e, Started) for e in unguarded), unguarded
+    guarded = Listener(silero, config)
+    guarded.guard = EchoGuard(Played(reply, REPLY_AT).reference)
+    started = time.perf_counter()
+    events = replay(guarded, mic)
+    spent = time.perf_counter() - started
+    assert not [e for e in events if isinstance(e, Onset | Started | Resumed)], events
+    assert guarded.guard.checked > 50 and guarded.guard.echoes == guarded.guard.checked
+    print(f"\n{guarded.guard.checked} voiced chunks judged in {spent:.2f} s (with Silero)")
+
+    # The user talking over the same echo starts speech from their first words.
+    mic, reply, _ = scene(speech_dir, delay_ms=60, loss_db=20, user=True)
+    guarded = Listener(silero, config)
+    guarded.guard = EchoGuard(Played(reply, REPLY_AT).reference)
+    starts = [e for e in replay(guarded, mic) if isinstance(e, Started)]
+    assert len(starts) == 1, starts
+    assert USER_AT + 0.2 < starts[0].t < USER_AT + 0.7, starts  # the words begin ~0.35 s in
+
+
+def test_the_file_speaker_reference_is_what_was_heard():
+    clock = VirtualClock()
+    speaker = FileSpeaker(clock, rate=22_050)
+    tone = (0.3 * np.sin(2 * np.pi * 300 * np.arange(22_050) / 22_050)).astype(np.float32)
+    clock.set(1.0)
+    assert speaker.play(tone, 22_050) == pytest.approx(1.0, abs=0.01)
+    start = speaker.busy_until() - 1.0
+    ref = speaker.reference(0.5, 2.5)
+    assert len(ref) == 2 * RATE
+    loud = np.flatnonzero(np.abs(ref) > 0.1) / RATE + 0.5
+    assert loud[0] == pytest.approx(start, abs=0.002)
+    assert loud[-1] == pytest.approx(start + 1.0, abs=0.002)
+    clock.set(1.4)
+    stopped = speaker.stop()  # what was not yet heard is no reference
+    loud = np.flatnonzero(np.abs(speaker.reference(0.5, 2.5)) > 0.1) / RATE + 0.5
+    assert loud[-1] == pytest.approx(stopped, abs=0.002)
+
+
+def test_the_guard_is_attached_only_where_the_mic_can_hear_the_speaker():
+    speaker = FileSpeaker(VirtualClock())
+    audio = AudioConfig()
+    assert isinstance(guard_for(speaker, audio, barge_in=True), EchoGuard)
+    assert guard_for(speaker, audio, barge_in=False) is None  # half-duplex: mic ignored anyway
+    assert guard_for(speaker, audio, barge_in=True, file_input=True) is None
+    assert guard_for(speaker, AudioConfig(headphones=True), barge_in=True) is None
+    assert guard_for(object(), audio, barge_in=True) is None  # no reference to compare with
+
+
+@pytest.mark.audio
+@pytest.mark.timeout(120)
+def test_the_device_speaker_reference_is_what_it_played_and_when(pulse):
+    from assistant.audio.devices import DeviceSpeaker
+    from assistant.audio.frames import resample
+    from tests.test_audio_devices import Recorder, best_match
+
+    rate = 22_050
+    t = np.arange(int(1.5 * rate)) / rate
+    sweep = (0.4 * np.sin(2 * np.pi * (200 * t + 600 * t**2))).astype(np.float32)
+    # (Recorded, as in test_audio_devices: the private server's null sink then plays in time.)
+    with Recorder("vspeaker.monitor") as rec:
+        rec.wait_for_data()
+        speaker = DeviceSpeaker("")
+        try:
+            time.sleep(0.3)
+            start = speaker.play(sweep, rate)
+            time.sleep(0.8)
+            stopped = speaker.stop()
+            time.sleep(0.2)
+            ref = speaker.reference(start - 0.5, start + 2.0)
+        finally:
+            speaker.close()
+    played = resample(sweep, rate, RATE)[: round((stopped - start) * RATE) - 800]
+    lag, ncc = best_match(ref, played)
+    print(f"\nreference: sweep found {lag / RATE - 0.5:+.3f} s from play()'s start (ncc {ncc:.3f})")
+    assert ncc > 0.95
+    # Where play() said it would be heard (the device's DAC time), within a block.
+    assert abs(lag / RATE - 0.5) < 0.035
+    # Nothing after the stop: it was dropped from the device, never heard.
+    after = ref[round((stopped - start + 0.5 + 0.01) * RATE) :]
+    assert np.max(np.abs(after), initial=0.0) < 1e-3
