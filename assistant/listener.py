@@ -15,6 +15,8 @@ from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Sta
 from assistant.stages.vad import CHUNK, VoiceDetector
 
 _CHUNK_S = CHUNK / RATE
+# With an echo guard: voiced chunks in a row it must not explain before the voice is the user's.
+USER_CHUNKS = 2
 _DIGITAL_SILENCE = 1e-4  # peak level (-80 dBFS, ~3 LSB of 16-bit audio) of no sound at all
 
 
@@ -50,6 +52,7 @@ class Listener:
         # guard explains as our own echo is not speech (see _step). None: every voice counts.
         self.guard: EchoGuard | None = None
         self._user = False  # the current stretch of voice was found to be the user's
+        self._user_chunks = 0  # voiced chunks in a row the guard did not explain
 
     @property
     def in_speech(self) -> bool:
@@ -69,6 +72,7 @@ class Listener:
         self._pending = np.zeros(0, np.float32)
         self._utterance = None
         self._user = False
+        self._user_chunks = 0
 
     def feed(self, frame: Frame) -> list[Onset | Started | Resumed | Utterance]:
         """Add a frame; return the onsets, speech starts and finished utterances it completed."""
@@ -100,14 +104,20 @@ class Listener:
         # followed ("nevermind" peaked at 0.50 after 3 s of zeros, 0.83 without them).
         silent = float(np.max(np.abs(chunk), initial=0.0)) < _DIGITAL_SILENCE
         prob = 0.0 if silent else self.vad.probability(chunk)
-        if self.guard is not None and not self._user and prob >= self.config.release:
+        voiced = prob >= self.config.release
+        if not voiced:
+            self._user_chunks = 0
+        elif self.guard is not None and not self._user:
             # Voice the reply's echo explains is held below `release`, so it never makes an
-            # Onset, Started or Resumed; once a chunk is the user's, the rest of that stretch of
-            # voice is theirs (the echo goes on under their words and must not break them up).
-            if self.guard.is_echo(chunk, t):
+            # Onset, Started or Resumed. It is the user's once USER_CHUNKS voiced chunks in a row
+            # are not explained (one is not enough: the canceller now and then lets a 32 ms burst
+            # of the reply through nearly whole); then the rest of that stretch of voice is
+            # theirs (the echo goes on under their words and must not break them up).
+            self._user_chunks = 0 if self.guard.is_echo(chunk, t) else self._user_chunks + 1
+            # (While no reply is audible there is no echo to fear: at once.)
+            self._user = self._user_chunks >= USER_CHUNKS or not self.guard.reply_audible
+            if not self._user:
                 prob = 0.0
-            else:
-                self._user = True
         event = self.endpointer.update(prob, t, _CHUNK_S)
         if self.endpointer.idle:
             self._user = False

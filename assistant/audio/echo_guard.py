@@ -69,7 +69,7 @@ class EchoGuard:
         reference: Callable[[float, float], np.ndarray],
         echo_gain_db: float = -15.0,
         margin_db: float = 6.0,
-        share: float = 0.5,
+        share: float = 0.4,
         before_s: float = 0.25,
         after_s: float = 0.05,
         silent_db: float = -60.0,
@@ -84,6 +84,7 @@ class EchoGuard:
         self._silent = 10 ** (silent_db / 10)
         self.checked = 0  # chunks asked about (for tests and measurements)
         self.echoes = 0  # of which explained by the echo
+        self.reply_audible = False  # whether the reply could be heard in the last chunk asked
 
     def is_echo(self, chunk: np.ndarray, t: float) -> bool:
         """Whether the chunk that reached the mic at session time `t` is explained by our echo.
@@ -91,6 +92,7 @@ class EchoGuard:
         False whenever the reply was silent over the echo path: then any voice is the user's.
         """
         self.checked += 1
+        self.reply_audible = False
         end = t + len(chunk) / RATE
         ref = np.asarray(self.reference(t - self.before_s, end + self.after_s), np.float64)
         if len(ref) < _N or float(np.max(np.abs(ref), initial=0.0)) == 0.0:
@@ -98,6 +100,7 @@ class EchoGuard:
         frames = np.lib.stride_tricks.sliding_window_view(ref, _N)[::_HOP]
         if float(np.max(np.mean(frames**2, axis=1))) < self._silent:
             return False
+        self.reply_audible = True
         reply = band_powers(frames).max(axis=0)
         x = np.zeros(_N)
         x[: min(len(chunk), _N)] = chunk[:_N]
