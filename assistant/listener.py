@@ -106,21 +106,20 @@ class Listener:
         prob = 0.0 if silent else self.vad.probability(chunk)
         voiced = prob >= self.config.release
         if not voiced:
-            self._user_chunks = 0
+            self._user_chunks, self._user = 0, False
         elif self.guard is not None and not self._user:
             # Voice the reply's echo explains is held below `release`, so it never makes an
             # Onset, Started or Resumed. It is the user's once USER_CHUNKS voiced chunks in a row
             # are not explained (one is not enough: the canceller now and then lets a 32 ms burst
             # of the reply through nearly whole); then the rest of that stretch of voice is
-            # theirs (the echo goes on under their words and must not break them up).
+            # theirs (the echo goes on under their words and must not break them up). After a
+            # pause it is judged again: an early reply may have begun to play in it.
             self._user_chunks = 0 if self.guard.is_echo(chunk, t) else self._user_chunks + 1
             # (While no reply is audible there is no echo to fear: at once.)
             self._user = self._user_chunks >= USER_CHUNKS or not self.guard.reply_audible
             if not self._user:
                 prob = 0.0
         event = self.endpointer.update(prob, t, _CHUNK_S)
-        if self.endpointer.idle:
-            self._user = False
         if isinstance(event, Started):
             since = event.t - self.config.pre_roll_ms / 1000
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]

@@ -234,3 +234,38 @@ def test_the_device_speaker_reference_is_what_it_played_and_when(pulse):
     # Nothing after the stop: it was dropped from the device, never heard.
     after = ref[round((stopped - start + 0.5 + 0.01) * RATE) :]
     assert np.max(np.abs(after), initial=0.0) < 1e-3, (stopped - start, np.abs(after).max())
+
+
+@pytest.mark.models
+def test_an_early_reply_in_the_users_pause_is_no_resumed_turn(speech_dir, silero):
+    """A reply played in the user's pause (speculation with early commit) echoes while the turn
+    is not yet over: that echo must not read as the user going on (Resumed would stop it)."""
+    config = Config().vad
+    words = read_audio(speech_dir / USER)
+    reply = read_audio(speech_dir / REPLY)[round(0.22 * RATE) :]  # from its first word
+    # Where the user's words end (Silero's own verdict), and the reply starts 200 ms later: in
+    # the pause, before end_silence_ms confirms the end of the turn.
+    probe = Listener(silero, config)
+    heard = replay(probe, np.concatenate([words, np.zeros(RATE, np.float32)]))
+    pause = next(e for e in heard if getattr(e, "tentative", False))
+    reply_at = pause.end + 0.2
+    n = round((reply_at + 3.0) * RATE)
+    mic = np.random.default_rng(1).normal(0, 10 ** (NOISE_DB / 20), n).astype(np.float32)
+    mic[: len(words)] += words
+    at = round((reply_at + 0.06) * RATE)
+    mic[at:] += reply[: n - at] * 10 ** (-20 / 20)
+
+    def run(guard: bool) -> list:
+        silero.reset()
+        listener = Listener(silero, config)
+        if guard:
+            listener.guard = EchoGuard(Played(reply, reply_at).reference)
+        return replay(listener, mic)
+
+    assert any(isinstance(e, Resumed) for e in run(guard=False))  # the echo reads as the user
+    events = run(guard=True)
+    assert not [e for e in events if isinstance(e, Resumed | Onset) and e.t >= reply_at], events
+    # The user's turn ended where their words did, once (the echo after it started nothing).
+    finished = [e for e in events if hasattr(e, "tentative") and not e.tentative]
+    assert len(finished) == 1, events
+    assert finished[0].end == pytest.approx(pause.end, abs=0.05), (finished, pause)

@@ -46,6 +46,9 @@ _SLACK_S = 0.05
 # the echo guard (assistant.audio.echo_guard). Long enough for an engine that lags behind the
 # microphone (measured up to ~2 s at load average 6-7 on 2 cores).
 _REFERENCE_S = 6.0
+# Callback times jitter under load (a late callback reads a shorter delay); blocks played back to
+# back are kept back to back unless their times say otherwise by more than this.
+_REFERENCE_JITTER_S = 0.03
 
 
 def _sd() -> Any:
@@ -322,7 +325,13 @@ class DeviceSpeaker:
                     self._offset = 0
             if filled:
                 self._tail = np.concatenate([self._tail[-self.rate :], out[:filled]])
-                self._played.append((now + delay, out[:filled].copy()))
+                heard = now + delay
+                if self._played:  # back to back with the previous block unless a gap is clear
+                    start, pcm = self._played[-1]
+                    follows = start + len(pcm) / self.rate
+                    if abs(heard - follows) < _REFERENCE_JITTER_S:
+                        heard = follows
+                self._played.append((heard, out[:filled].copy()))
                 while self._played and self._played[0][0] < now - _REFERENCE_S:
                     self._played.popleft()
             if busy and not self._chunks:
