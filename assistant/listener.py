@@ -105,6 +105,8 @@ class Listener:
         silent = float(np.max(np.abs(chunk), initial=0.0)) < _DIGITAL_SILENCE
         prob = 0.0 if silent else self.vad.probability(chunk)
         voiced = prob >= self.config.release
+        if self.guard is not None:
+            self.guard.observe(chunk, t)
         if not voiced:
             self._user_chunks, self._user = 0, False
         elif self.guard is not None and not self._user:

@@ -23,6 +23,7 @@ from their first voiced chunk.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -60,8 +61,8 @@ class EchoGuard:
     """Says whether a microphone chunk's voice is explained by what the speaker just played.
 
     `reference(t0, t1)` returns what the speaker played between session times t0 and t1 at 16 kHz
-    (DeviceSpeaker.reference, FileSpeaker.reference). Stateless between chunks, so it can be asked
-    about any chunk in any order; it only looks at the reference, never changes it.
+    (DeviceSpeaker.reference, FileSpeaker.reference). It is told the level of every microphone
+    chunk (`observe`) and asked about the voiced ones (`is_echo`); it never changes the reference.
     """
 
     def __init__(
@@ -73,6 +74,9 @@ class EchoGuard:
         before_s: float = 0.25,
         after_s: float = 0.05,
         silent_db: float = -60.0,
+        follow_chunks: int = 12,
+        follow_lag_chunks: int = 6,
+        follows: float = 0.75,
     ) -> None:
         self.reference = reference
         # A band is unexplained above gain + margin relative to the reply's loudest in that band.
@@ -82,9 +86,20 @@ class EchoGuard:
         self.after_s = after_s
         # Mean power per sample of a frame that counts as the reply being silent.
         self._silent = 10 ** (silent_db / 10)
+        # The envelope test: the mic's level over the last `follow_chunks` chunks against the
+        # reply's, `follow_lag_chunks` of delay at most; correlated at `follows` or more, the
+        # voice is the echo however loud it is (a canceller starved of CPU removes 0-10 dB).
+        self.follow_chunks = follow_chunks
+        self.follow_lag_chunks = follow_lag_chunks
+        self.follows = follows
+        self._levels: deque[tuple[float, float]] = deque(maxlen=follow_chunks)
         self.checked = 0  # chunks asked about (for tests and measurements)
         self.echoes = 0  # of which explained by the echo
         self.reply_audible = False  # whether the reply could be heard in the last chunk asked
+
+    def observe(self, chunk: np.ndarray, t: float) -> None:
+        """Note the level of the microphone chunk at `t` (every chunk, voiced or not, in order)."""
+        self._levels.append((t, _db(chunk)))
 
     def is_echo(self, chunk: np.ndarray, t: float) -> bool:
         """Whether the chunk that reached the mic at session time `t` is explained by our echo.
@@ -94,24 +109,51 @@ class EchoGuard:
         self.checked += 1
         self.reply_audible = False
         end = t + len(chunk) / RATE
-        ref = np.asarray(self.reference(t - self.before_s, end + self.after_s), np.float64)
-        if len(ref) < _N or float(np.max(np.abs(ref), initial=0.0)) == 0.0:
+        back = max(self.before_s, (self.follow_chunks - 1 + self.follow_lag_chunks) * _N / RATE)
+        ref = np.asarray(self.reference(t - back, end + self.after_s), np.float64)
+        near = ref[round((back - self.before_s) * RATE) :]  # the echo path: before_s back
+        if len(near) < _N or float(np.max(np.abs(near), initial=0.0)) == 0.0:
             return False
-        frames = np.lib.stride_tricks.sliding_window_view(ref, _N)[::_HOP]
+        frames = np.lib.stride_tricks.sliding_window_view(near, _N)[::_HOP]
         if float(np.max(np.mean(frames**2, axis=1))) < self._silent:
             return False
         self.reply_audible = True
+        echo = not self._unexplained(chunk, frames) or self._follows(ref, back, t)
+        self.echoes += echo
+        return echo
+
+    def _unexplained(self, chunk: np.ndarray, frames: np.ndarray) -> bool:
+        """Whether `share` of the chunk's power is in bands the reply's echo cannot explain."""
         reply = band_powers(frames).max(axis=0)
         x = np.zeros(_N)
         x[: min(len(chunk), _N)] = chunk[:_N]
         mic = band_powers(x[None, :])[0]
         total = float(mic.sum())
-        if total <= 0.0:
+        return total > 0.0 and float(mic[mic > self._limit * reply].sum()) >= self.share * total
+
+    def _follows(self, ref: np.ndarray, back: float, t: float) -> bool:
+        """Whether the mic's recent levels follow the reply's (at some delay): then it is echo."""
+        n = self.follow_chunks
+        recent = [db for ct, db in self._levels if t - n * _N / RATE < ct <= t + 1e-6]
+        if len(recent) < n:
             return False
-        unexplained = float(mic[mic > self._limit * reply].sum())
-        echo = unexplained < self.share * total
-        self.echoes += echo
-        return echo
+        mic = np.array(recent)
+        # The reply's level per chunk on the same grid, ending at t's chunk, lag 0 last.
+        first = round((back - (n - 1 + self.follow_lag_chunks) * _N / RATE) * RATE)
+        grid = ref[first : first + (n + self.follow_lag_chunks) * _N]
+        if len(grid) < (n + self.follow_lag_chunks) * _N or np.std(mic) < 1e-3:
+            return False
+        reply = np.array([_db(c) for c in grid.reshape(-1, _N)])
+        for lag in range(self.follow_lag_chunks + 1):
+            seg = reply[self.follow_lag_chunks - lag : self.follow_lag_chunks - lag + n]
+            if np.std(seg) > 1e-3 and np.corrcoef(mic, seg)[0, 1] >= self.follows:
+                return True
+        return False
+
+
+def _db(x: np.ndarray) -> float:
+    """Mean power in dB, floored at -80 (so silence does not dominate a correlation)."""
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-8))
 
 
 def guard_for(
