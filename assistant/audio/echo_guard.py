@@ -6,19 +6,26 @@ reaches -30..-40 dBFS now and then (17-40 dB under the reply), enough for Silero
 and, with barge-in on, for the reply to cut itself off. The user talking over the reply is not much
 louder there: the canceller's double-talk suppression brings them down to -22..-38 dBFS too.
 
-So level alone cannot tell them apart; the spectrum can. The residual echo only has energy where
-the reply had it a moment before, while the user's voice has its own pitch and formants. For each
-32 ms chunk the guard compares the microphone's power in 20 frequency bands with the loudest the
-reply was in each band over the echo path (`before_s` back to `after_s` ahead, since the device
-and the canceller delay the echo by tens of ms): a band is unexplained when it is louder than
-`echo_gain_db` below the reply plus `margin_db`. A chunk is the user's when at least `share` of
-its power is in unexplained bands, or when the reply was silent all that time (a Geigel-style
-double-talk detector, per band).
+So level alone cannot tell them apart. Two tests can, and a voiced chunk is the user's only when
+both say so:
 
-Measured on four captures of a 13 s piper reply through module-echo-cancel (webrtc) on a
-full-scale loop (see README, "Barge-in and echo"): without the guard its residual echo started 2
-turns and 3 more onsets; with it none, while the user's words said over the reply were each heard
-from their first voiced chunk.
+- the spectrum: the residual echo only has energy where the reply had it a moment before, while
+  the user's voice has its own pitch and formants. The mic's power in 20 bands is compared with
+  the loudest the reply was in each band over the echo path (`before_s` back to `after_s` ahead:
+  the device and the canceller delay the echo by tens of ms); a band is unexplained when it is
+  louder than `echo_gain_db` below the reply plus `margin_db`, and at least `share` of the
+  chunk's power must be in unexplained bands (a Geigel-style double-talk detector, per band);
+- the envelope: a canceller starved of CPU at the start of a reply removed only 0-10 dB, and
+  then the spectrum is explained by nothing, but the mic's level still follows the reply's: if
+  its level over the last `follow_chunks` chunks correlates with the reply's at `follows` or
+  more (at 0 to `follow_lag_chunks` chunks of delay), it is the echo however loud it is.
+
+When the reply was silent all along the echo path, any voice is the user's. The listener
+(assistant.listener) adds the last rule: two such chunks in a row, since a fresh canceller now and
+then lets a single 32 ms burst of the reply through nearly whole.
+
+Measured on a full-scale looped-back speaker through module-echo-cancel (webrtc), see README,
+"Checking the set-up, barge-in and echo cancellation".
 """
 
 from __future__ import annotations
