@@ -122,11 +122,3 @@ class Speaker(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-class EchoReference(Protocol):
-    """A speaker that can say what it played when: the echo guard's reference."""
-
-    def reference(self, t0: float, t1: float) -> np.ndarray:
-        """What was heard from it between session times t0 and t1, as 16 kHz mono (0 = silence)."""
-        ...
