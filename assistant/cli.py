@@ -678,6 +678,10 @@ def cmd_models(args: argparse.Namespace) -> int:
             f"in {getattr(args, 'config', None) or default_config_file()}"
         )
         return 0
+    if args.check and config.llm.backend == "llama-cpp" and registry.info(config, "llm").ok:
+        from assistant.loader import llm_path
+
+        llm_path(config)  # makes the default model's faster copy now rather than at first start
     infos = [registry.info(config, role) for role in registry.ROLES]
     for m in infos:
         size = _human(m.size) if m.ok else "-"

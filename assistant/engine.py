@@ -10,6 +10,8 @@ timer — talk to it only through its inbox (`submit`, `announce`, `set_listenin
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
 import threading
@@ -64,6 +66,11 @@ _LEVEL_EVERY_S = 0.1
 _IDLE_POLL_S = 0.1
 # While a model works, how often the engine's thread listens to the microphone.
 _HEAR_EVERY_S = 0.015
+# The background evaluation of the next prompt yields the CPU to the turn in progress: a command
+# said while it ran had its speech-to-text and voice slowed by it (~160 vs ~100 ms, ~155 vs ~120).
+# Not 19: a real turn that needs the model waits for it to finish (it holds the model), and
+# other programs should not be able to starve it then.
+_WARMER_NICENESS = 10
 
 
 @dataclass
@@ -83,8 +90,9 @@ class _Worker:
     the app even while a model call is under way.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, niceness: int = 0) -> None:
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+        self._niceness = niceness
         threading.Thread(target=self._serve, name="engine-models", daemon=True).start()
 
     def submit(self, fn: Callable[[], Any]) -> Future:
@@ -93,6 +101,9 @@ class _Worker:
         return future
 
     def _serve(self) -> None:
+        if self._niceness:
+            with contextlib.suppress(OSError, AttributeError):  # Linux sets it per thread
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
         while True:
             fn, future = self._jobs.get()
             try:
@@ -153,6 +164,8 @@ class Engine:
         # The reply played early (its words sounded finished) while the end of the turn is not
         # confirmed yet: the confirmation must find it even once it has played out.
         self._early: Reply | None = None
+        # Prepared at a pause and sounding finished: it plays once the pause reaches its commit_at.
+        self._due: Reply | None = None
 
     # -- control, from any thread -----------------------------------------------------------------
 
@@ -319,10 +332,23 @@ class Engine:
             else:
                 self._going_on = None
                 self._utterance_done(item, clock)
+        self._commit_due()
+
+    def _commit_due(self) -> None:
+        """Play the reply prepared at a pause once the pause has lasted early_commit_ms."""
+        r = self._due
+        if r is None:
+            return
+        if r.discarded or r.cancelled or not r.hold:
+            self._due = None
+        elif r.commit_at is not None and self.listener.heard_until >= r.commit_at:
+            self._due = None
+            self._commit(r)  # it sounds finished: speak as soon as the reply is ready
+            self._early = r
 
     def _utterance_done(self, item: Utterance, clock: Clock) -> None:
         """The user's turn is over: play the reply prepared for it, or answer it now."""
-        early, self._early = self._early, None
+        early, self._early, self._due = self._early, None, None
         for r in (self._generating, self._playing, early):
             if (
                 r is not None
@@ -370,8 +396,11 @@ class Engine:
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
         if self.config.vad.early_commit and sounds_finished(said):
-            self._commit(r)  # it sounds finished: speak as soon as the reply is ready
-            self._early = r
+            # Prepared at the first short pause (speculate_ms), played at a longer one: the work
+            # is done by the time the pause is long enough to take for the end.
+            r.commit_at = pause.end + self.config.vad.early_commit_ms / 1000
+            self._due = r
+            self._commit_due()
         self._respond(r.user_text, clock, speech_end=pause.end, stt_s=stt_s, prepared=r)
 
     def _act(self, r: Reply) -> None:
@@ -436,6 +465,10 @@ class Engine:
             elif self.barge_in and self._going_on is None:
                 self._going_on = t  # stopped if the voice lasts (see _hear); paused meanwhile
                 self._pause()
+            elif not self.barge_in and (r.first_audio_at is None or t < r.first_audio_at):
+                # Played early, but not a sound of it yet: half-duplex goes deaf once it
+                # speaks, so drop it now and answer the whole turn when it ends.
+                self._interrupt(None)
 
     def _poll(self, clock: Clock | None) -> bool:
         """While generating: hear what the mic caught so far; True if the reply must stop."""
@@ -815,7 +848,7 @@ class Engine:
         except Exception:  # only a head start: the turn itself will evaluate what it needs
             return
         if self._warmer is None:
-            self._warmer = _Worker()
+            self._warmer = _Worker(niceness=_WARMER_NICENESS)
         # Not waited for: the next turn's model call takes the lock after it.
         self._warmer.submit(self._locked(lambda: self.models.llm.warm_up(messages)))
 

@@ -59,6 +59,11 @@ class Listener:
         """Whether the user is in the middle of a turn."""
         return self.endpointer.in_speech
 
+    @property
+    def heard_until(self) -> float:
+        """End of the audio judged so far (the session time of the next chunk)."""
+        return self._pending_t
+
     def quiet_for(self, t: float) -> float:
         """How long before `t` the last voice was heard (0 while voice may be speech)."""
         e = self.endpointer

@@ -42,6 +42,7 @@ class Reply:
     said: str = ""
     carried: str = ""  # words carried into this turn from one the user talked over
     confirmed: bool = False  # the utterance it answers is over (not just paused)
+    commit_at: float | None = None  # plays early once the pause has lasted until then
     speech_end: float | None = None
     discarded: bool = False
     # A skill's answer rehearsed at the pause (nothing done yet): voiced like any prepared

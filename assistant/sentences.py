@@ -20,6 +20,10 @@ _EMOJI = re.compile(
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+\S)|\n\s*\n(?=\s*\S)")
 # A clause end, for cutting the first chunk early.
 _CLAUSE_END = re.compile(r"[,;:—–](?=\s+\S)")
+# The same two at the very end of the text so far (the first chunk need not wait for the next
+# word to begin). Not after a digit: "1,000" and "10:30" arrive as "1," and "10:".
+_SENTENCE_END_NOW = re.compile(r"[.!?…]+[\"'”’)\]]*$")
+_CLAUSE_END_NOW = re.compile(r"(?<!\d)[,;:—–]$")
 # Words whose trailing period does not end a sentence.
 _ABBREVIATIONS = {
     "mr",
@@ -113,6 +117,13 @@ class SentenceSplitter:
             for match in _CLAUSE_END.finditer(text):
                 if len(text[: match.start()].split()) >= self.first_clause_words:
                     return match.end()
+            # The first chunk is what the listener waits for: cut it the moment its sentence or
+            # clause ends, one token sooner than waiting to see the next word begin.
+            if (match := _SENTENCE_END_NOW.search(text)) and _ends_sentence(text, match):
+                return match.end()
+            match = _CLAUSE_END_NOW.search(text)
+            if match and len(text[: match.start()].split()) >= self.first_clause_words:
+                return match.end()
         if len(text) > self.max_chars:
             # A run-on without punctuation: cut at the last space so the voice keeps up (and
             # piper's memory, which grows with the length of one call, stays bounded).

@@ -699,12 +699,12 @@ def _timed_stream(llm: Any, messages: list[dict[str, str]]) -> dict[str, Any]:
 
 def bench_llm(config: Any, prompts: list[str]) -> dict[str, Any]:
     from assistant import prompt
-    from assistant.models import registry
+    from assistant.loader import llm_path
     from assistant.stages.llm import LlamaChatModel, quiet_native_logs
 
     quiet_native_logs()
     t0 = time.perf_counter()
-    llm = LlamaChatModel(registry.require(config, "llm"), config.llm)
+    llm = LlamaChatModel(llm_path(config), config.llm)
     load_s = time.perf_counter() - t0
     system = prompt.system_prompt(config.persona)
     budget = llm.n_ctx - config.llm.max_tokens

@@ -93,12 +93,12 @@ def bench_first_token(config: Any, url: str, prompts: list[str]) -> dict[str, An
     import dataclasses
 
     from assistant import prompt
-    from assistant.models import registry
+    from assistant.loader import llm_path
     from assistant.stages.llm import LlamaChatModel, quiet_native_logs
     from assistant.stages.openai_llm import OpenAIChatModel
 
     quiet_native_logs()
-    local = LlamaChatModel(registry.require(config, "llm"), config.llm)
+    local = LlamaChatModel(llm_path(config), config.llm)
     server = OpenAIChatModel(dataclasses.replace(config.llm, backend="openai", url=url))
     system = prompt.system_prompt(config.persona)
     warm = [{"role": "system", "content": system}, {"role": "user", "content": "Hi"}]
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     import dataclasses
 
     from assistant.config import Config
-    from assistant.models import registry
+    from assistant.loader import llm_path
 
     config = Config()
     llm = dataclasses.replace(config.llm, threads=args.threads, temperature=0.0)
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         "server": "llama_cpp.server (llama-cpp-python), default GGUF, loopback",
         "llama_threads": args.threads,
     }
-    proc, url = start_server(registry.require(config, "llm"), work / "server.log", args.threads)
+    proc, url = start_server(llm_path(config), work / "server.log", args.threads)
     try:
         bench.log(f"server at {url}; LLM first token ({len(prompts)} prompts)")
         result["llm"] = bench_first_token(config, url, prompts)

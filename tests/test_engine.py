@@ -404,8 +404,52 @@ def test_a_finished_sentence_is_answered_before_the_end_silence():
     got, _, _ = _barge_run(pcm, ["What time is it?"], ["Noon."], barge_in=False)
     (turn,) = of(got, ev.Turn)
     assert turn.user_text == "What time is it?"
-    # Prepared after 160 ms of silence and played at once: well before the 400 ms end silence.
-    assert turn.timings_ms["end_of_speech_to_first_audio"] < 300
+    # Prepared after 64 ms of silence and played at 160 ms: well before the 400 ms end silence.
+    assert 160 <= turn.timings_ms["end_of_speech_to_first_audio"] < 300
+
+
+class _ThinkingModel(ScriptedChatModel):
+    """A model that takes `delay` seconds to its first words."""
+
+    def __init__(self, replies, delay):
+        super().__init__(replies)
+        self.delay = delay
+
+    def stream(self, messages):
+        import time
+
+        time.sleep(self.delay)
+        yield from super().stream(messages)
+
+
+def test_a_reply_is_prepared_at_the_first_short_pause_and_played_at_a_longer_one():
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0)])
+    # The model needs 200 ms: prepared at 64 ms of silence, the reply is ready at ~270 ms (at
+    # 160 ms it would be ~370).
+    llm = _ThinkingModel(["Noon."], 0.2)
+    got, _, _ = _barge_run(pcm, ["What time is it?"], [], barge_in=False, llm=llm)
+    (turn,) = of(got, ev.Turn)
+    assert turn.timings_ms["end_of_speech_to_first_audio"] < 350
+    # A ready reply still waits for early_commit_ms of silence, not just speculate_ms.
+    vad = dataclasses.replace(Config().vad, speculate_ms=64, early_commit_ms=300)
+    got, _, _, _ = run(pcm, ["What time is it?"], ["Noon."], Config(vad=vad))
+    (turn,) = of(got, ev.Turn)
+    assert 300 <= turn.timings_ms["end_of_speech_to_first_audio"] < 400
+
+
+def test_a_pause_while_a_dropped_reply_unwinds_is_still_prepared():
+    # "I want to" … 100 ms … "go home." … silence. The reply prepared at the first pause takes
+    # 300 ms to drop (its model call runs on); the mic is heard again once it has, and the
+    # second pause is prepared then: answered well before end silence + a model call (~700 ms).
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.1), tone(0.15), silence(3.0)])
+    llm = _ThinkingModel(["Too soon.", "Home it is."], 0.3)
+    got, speaker, _ = _barge_run(
+        pcm, ["I want to", "I want to go home."], [], barge_in=False, llm=llm
+    )
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text) == ("I want to go home.", "Home it is.")
+    assert turn.timings_ms["end_of_speech_to_first_audio"] < 600
+    assert len(speaker._segments) == 1  # the dropped reply never made a sound
 
 
 def test_an_unfinished_sentence_waits_for_the_end_silence():
@@ -475,6 +519,19 @@ def test_going_on_after_an_early_reply_stops_it_and_the_whole_turn_is_answered()
     turns = of(got, ev.Turn)
     assert turns[-1].user_text == "What time is it in Paris?"
     assert turns[-1].reply_text == "Six in Paris." and not turns[-1].interrupted
+
+
+def test_half_duplex_going_on_before_an_early_reply_sounds_drops_it_and_keeps_the_words():
+    # "What time is it" … 250 ms … "in Paris?": the reply (its model needs 300 ms) is committed
+    # at 160 ms but has made no sound when the user goes on. Half-duplex is deaf once it speaks,
+    # so it must drop the reply now, or "in Paris?" is lost under it.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.25), tone(0.8), silence(4.0)])
+    llm = _ThinkingModel(["Noon.", "Six in Paris."], 0.3)
+    texts = ["What time is it?", "What time is it in Paris?"]
+    got, speaker, _ = _barge_run(pcm, texts, [], barge_in=False, llm=llm)
+    turns = of(got, ev.Turn)
+    assert [(t.user_text, t.reply_text) for t in turns] == [(texts[1], "Six in Paris.")]
+    assert len(speaker._segments) == 1  # the dropped reply never made a sound
 
 
 def test_a_pause_after_words_that_sound_unfinished_is_not_the_end_of_the_turn():

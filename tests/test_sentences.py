@@ -70,3 +70,26 @@ def test_blank_lines_split():
 def test_nothing_speakable():
     assert speakable("... ** 🎉") == ""
     assert split(["", "  "]) == []
+
+
+def test_the_first_chunk_is_cut_the_moment_it_ends():
+    s = SentenceSplitter(first_clause_words=3)
+    assert list(s.add("Turn on the lamp")) == []
+    assert list(s.add(".")) == ["Turn on the lamp."]  # not waiting for the next word
+    assert list(s.add(" Now it")) == []
+    assert list(s.add(" is on.")) == []  # later chunks do wait: "on." could go on as "on.5"
+    assert list(s.finish()) == ["Now it is on."]
+    s = SentenceSplitter(first_clause_words=3)
+    assert list(s.add("Well, that is fine,")) == ["Well, that is fine,"]
+
+
+def test_the_first_chunk_is_not_cut_inside_numbers_or_abbreviations():
+    for deltas, whole in [
+        (["There are 1,", "000 of them."], "There are 1,000 of them."),
+        (["It is 3.", "5 degrees out."], "It is 3.5 degrees out."),
+        (["We meet at 10:", "30 today."], "We meet at 10:30 today."),
+        (["Ask Dr.", " Smith."], "Ask Dr. Smith."),
+    ]:
+        s = SentenceSplitter(first_clause_words=3)
+        out = [x for d in deltas for x in s.add(d)] + list(s.finish())
+        assert out == [whole], deltas

@@ -144,6 +144,9 @@ def info(config: Config, role: str) -> ModelInfo:
     if setting == "default":
         name = _PACKAGED[role][2]
         path = packaged_path(role)
+        copy = models_dir(config) / Path(_PACKAGED[role][1]).name.replace("Q4_1", "Q8_0")
+        if role == "llm" and copy.is_file():  # the faster copy (models/requantize.py)
+            name, path = f"{name}, as Q8_0", copy
     elif setting in (entries := catalogue()):
         name = setting
         path = _pulled_path(entries[setting], models_dir(config))

@@ -32,6 +32,7 @@ class MiniLmEmbedder:
         opts = onnxruntime.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see tts.py
         opts.log_severity_level = 3
         try:
             self._session = onnxruntime.InferenceSession(
