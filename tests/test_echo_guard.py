@@ -133,6 +133,7 @@ def test_the_user_over_the_echo_is_heard_within_two_chunks(speech_dir, delay_ms,
 
 
 def replay(listener: Listener, mic: np.ndarray) -> list:
+    listener.vad.reset()  # (the model is shared by the tests: no state from the one before)
     out = []
     for i in range(0, len(mic), CHUNK):
         out += listener.feed(Frame(mic[i : i + CHUNK], i / RATE))
