@@ -395,7 +395,15 @@ class Engine:
         r.answer, r.rehearsed = rehearsed, rehearsed is not None
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
-        if self.config.vad.early_commit and sounds_finished(said):
+        # A whole command is finished words too, even where Whisper wrote no full stop
+        # ("cancel all timers"); one that needs more ("set a timer for") gets a question. Only
+        # with barge-in: half-duplex is deaf once it speaks, and the missing full stop is as
+        # often a pause mid-command ("set a timer for 3 hours … and 10 minutes").
+        whole_command = (
+            self.barge_in and rehearsed is not None and not rehearsed.rstrip().endswith("?")
+        )
+        finished = sounds_finished(said) or (whole_command and sounds_finished(f"{said}."))
+        if self.config.vad.early_commit and finished:
             # Prepared at the first short pause (speculate_ms), played at a longer one: the work
             # is done by the time the pause is long enough to take for the end.
             r.commit_at = pause.end + self.config.vad.early_commit_ms / 1000

@@ -130,6 +130,24 @@ def test_a_command_is_answered_at_the_pause_and_acts_once_the_turn_is_over(tmp_p
     store.close()
 
 
+def test_a_whole_command_without_a_full_stop_is_answered_before_the_end_silence(tmp_path):
+    # Whisper often writes short commands without a full stop ("cancel all timers"); with
+    # barge-in, a command the skills can answer whole is finished words all the same. One that
+    # needs more ("set a timer for") is asked about, and that question waits for the end of the
+    # turn; so does everything in half-duplex (see test_a_pause_mid_command_does_not_act_twice).
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(3.0)])
+    end_silence = Config().vad.end_silence_ms / 1000
+    for said, barge_in, early in [
+        ("cancel all timers", True, True),
+        ("set a timer for", True, False),
+        ("cancel all timers", False, False),
+    ]:
+        got, store, _ = _run_voice(tmp_path, pcm, [said], barge_in=barge_in)
+        (started, _) = next((e, n) for e, n in got if isinstance(e, ev.SpeakingStarted))
+        assert (started.t - 1.5 < end_silence) == early, (said, barge_in, started.t)
+        store.close()
+
+
 def test_going_on_after_an_early_command_answer_acts_only_on_the_whole_command(tmp_path):
     # "Set a timer for 3 hours." … 300 ms … "and 10 minutes": the answer rehearsed at the pause
     # starts playing, the user goes on (barge-in), it stops, and only the whole command acts.
