@@ -306,6 +306,7 @@ def _sinks(config: Config, events_path: Path | None) -> Iterator[ev.Fanout]:
 def cmd_talk(args: argparse.Namespace) -> int:
     from assistant.audio import echo
     from assistant.audio.devices import DeviceMicrophone, DeviceSpeaker
+    from assistant.audio.echo_guard import guard_for
     from assistant.audio.files import FileMicrophone, FileSpeaker
     from assistant.engine import Engine
     from assistant.loader import load_models
@@ -343,6 +344,8 @@ def cmd_talk(args: argparse.Namespace) -> int:
             engine = Engine(config, models, speaker, emit, _keeper(config, args), skills)
             # auto: on for file input, headphones, or an echo-cancelled source (asks the server)
             engine.barge_in = echo.barge_in(config.audio, file_input=not live)
+            # its own residual echo must not start a turn (a canceller leaves some)
+            engine.listener.guard = guard_for(speaker, config.audio, engine.barge_in, not live)
             engine.warm_up()
             _speak_up(skills, engine, emit)
             try:

@@ -37,17 +37,18 @@ class AudioConfig:
                 f"[audio] barge_in must be one of {', '.join(BARGE_IN)}, not {self.barge_in!r}"
             )
 
-    def barge_in_on(self, file_input: bool = False) -> bool:
+    def barge_in_on(self, file_input: bool = False, echo_cancelled: bool = False) -> bool:
         """Whether talking over the assistant stops it, for this microphone.
 
-        "auto" turns it on only where the mic cannot hear the speaker at all: file input or
-        headphones. Elsewhere — an echo-cancelled source included, whose residual echo was
-        measured to cut its own replies in 2–3 of 6 runs (tests/test_echo_loop.py) — the
-        assistant's own voice could interrupt itself, so it stays half-duplex unless set "on".
+        "auto" turns it on where the mic cannot hear the speaker (file input, headphones) or
+        hears it only through an echo canceller (`echo_cancelled`, see assistant.audio.echo),
+        whose residual echo the echo guard keeps from starting a turn (measured in
+        tests/test_echo_loop.py). A raw mic next to a speaker stays half-duplex: the guard is
+        for a canceller's residual, not a replacement for it.
         """
         if self.barge_in != "auto":
             return self.barge_in == "on"
-        return file_input or self.headphones
+        return file_input or self.headphones or echo_cancelled
 
 
 @dataclass(frozen=True)

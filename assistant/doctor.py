@@ -184,19 +184,19 @@ def echo_and_barge_in(config: Config) -> list[Check]:
             f"{state.why}; the mic may hear the speaker — run `assistant doctor "
             "--setup-echo-cancel`, or set [audio] headphones = true if you use headphones",
         )
-    on = audio.barge_in_on()
+    on = audio.barge_in_on(echo_cancelled=state.cancelled)
     safe = state.cancelled or audio.headphones
     if audio.barge_in == "auto":
-        if on:
-            second = Check(OK, "barge-in", 'barge_in = "auto" → on: talk over it to stop it')
-        elif state.cancelled:
+        if on and state.cancelled and not audio.headphones:
             second = Check(
                 OK,
                 "barge-in",
-                'barge_in = "auto" → off: the echo canceller still lets some of its own voice '
-                "through (it cut its own replies in 2–3 of 6 test runs), so it stays half-duplex; "
-                'set barge_in = "on" to talk over it anyway',
+                'barge_in = "auto" → on: talk over it to stop it (the echo canceller removes '
+                "its voice from the mic, and the echo guard keeps what is left from starting "
+                "a turn)",
             )
+        elif on:
+            second = Check(OK, "barge-in", 'barge_in = "auto" → on: talk over it to stop it')
         else:
             second = Check(
                 OK,

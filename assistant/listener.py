@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.audio.echo_guard import EchoGuard
 from assistant.audio.frames import RATE
 from assistant.audio.ports import Frame
 from assistant.config import VadConfig
@@ -14,6 +15,8 @@ from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Sta
 from assistant.stages.vad import CHUNK, VoiceDetector
 
 _CHUNK_S = CHUNK / RATE
+# With an echo guard: voiced chunks in a row it must not explain before the voice is the user's.
+USER_CHUNKS = 2
 _DIGITAL_SILENCE = 1e-4  # peak level (-80 dBFS, ~3 LSB of 16-bit audio) of no sound at all
 
 
@@ -45,6 +48,12 @@ class Listener:
         self._pending_t = 0.0
         self._utterance: list[tuple[float, np.ndarray]] | None = None
         self.level_db = -120.0  # loudness of the latest chunk, for a level meter
+        # With barge-in where the mic hears the speaker (an echo canceller's residual): voice the
+        # guard explains as our own echo is not speech (see _step). None: every voice counts.
+        self.guard: EchoGuard | None = None
+        self._user = False  # the current stretch of voice was found to be the user's
+        self._user_chunks = 0  # voiced chunks in a row the guard did not explain
+        self._held: list[tuple[float, float]] = []  # their (probability, time), held back
 
     @property
     def in_speech(self) -> bool:
@@ -68,6 +77,9 @@ class Listener:
         self._history.clear()
         self._pending = np.zeros(0, np.float32)
         self._utterance = None
+        self._user = False
+        self._user_chunks = 0
+        self._held = []
 
     def feed(self, frame: Frame) -> list[Onset | Started | Resumed | Utterance]:
         """Add a frame; return the onsets, speech starts and finished utterances it completed."""
@@ -79,9 +91,7 @@ class Listener:
             chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
             t = self._pending_t
             self._pending_t += _CHUNK_S
-            result = self._step(chunk, t)
-            if result is not None:
-                out.append(result)
+            out.extend(self._step(chunk, t))
         return out
 
     def flush(self) -> Utterance | None:
@@ -89,7 +99,7 @@ class Listener:
         ended = self.endpointer.flush()
         return self._cut(ended) if ended else None
 
-    def _step(self, chunk: np.ndarray, t: float) -> Onset | Started | Resumed | Utterance | None:
+    def _step(self, chunk: np.ndarray, t: float) -> list[Onset | Started | Resumed | Utterance]:
         self._history.append((t, chunk))
         if self._utterance is not None:
             self._utterance.append((t, chunk))
@@ -99,7 +109,38 @@ class Listener:
         # followed ("nevermind" peaked at 0.50 after 3 s of zeros, 0.83 without them).
         silent = float(np.max(np.abs(chunk), initial=0.0)) < _DIGITAL_SILENCE
         prob = 0.0 if silent else self.vad.probability(chunk)
-        event = self.endpointer.update(prob, t, _CHUNK_S)
+        voiced = prob >= self.config.release
+        if self.guard is not None:
+            self.guard.observe(chunk, t)
+        replay: list[tuple[float, float]] = []
+        if not voiced:
+            self._user_chunks, self._user, self._held = 0, False, []
+        elif self.guard is not None and not self._user:
+            # Voice the reply's echo explains is held below `release`, so it never makes an
+            # Onset, Started or Resumed. It is the user's once USER_CHUNKS voiced chunks in a row
+            # are not explained (one is not enough: the canceller now and then lets a 32 ms burst
+            # of the reply through nearly whole); then the rest of that stretch of voice is
+            # theirs (the echo goes on under their words and must not break them up). After a
+            # pause it is judged again: an early reply may have begun to play in it.
+            echo = self.guard.is_echo(chunk, t)
+            self._user_chunks = 0 if echo else self._user_chunks + 1
+            # (While no reply is audible there is no echo to fear: at once.)
+            self._user = self._user_chunks >= USER_CHUNKS or not self.guard.reply_audible
+            if self._user:
+                # The unexplained chunks held back before this one were theirs too: given to the
+                # endpointer now, so the wait for a second chunk costs no latency.
+                replay, self._held = self._held, []
+            else:
+                self._held = [] if echo else [*self._held, (prob, t)]
+                prob = 0.0
+        updates = [*replay, (prob, t)]
+        events = [self._event(self.endpointer.update(p, ct, _CHUNK_S)) for p, ct in updates]
+        return [e for e in events if e is not None]
+
+    def _event(
+        self, event: Onset | Started | Paused | Resumed | Ended | None
+    ) -> Onset | Started | Resumed | Utterance | None:
+        """What an endpointer event means for the listener (an utterance cut, or passed on)."""
         if isinstance(event, Started):
             since = event.t - self.config.pre_roll_ms / 1000
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]

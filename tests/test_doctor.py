@@ -176,9 +176,11 @@ def test_barge_in_auto_is_on_only_where_the_mic_cannot_hear_the_speaker():
     assert AudioConfig().barge_in_on(file_input=True) is True
     assert AudioConfig(barge_in="off").barge_in_on(file_input=True) is False
     assert AudioConfig(barge_in="on").barge_in_on() is True
-    # An echo-cancelled source is not enough yet (its residual echo cut its own replies in the
-    # loop test), and a device name proves nothing.
+    # An echo-cancelled source (as the sound server says, never a device name) turns it on: the
+    # echo guard keeps its residual echo from starting a turn (tests/test_echo_loop.py).
     assert AudioConfig(input_device="echo-cancel source").barge_in_on() is False
+    assert AudioConfig().barge_in_on(echo_cancelled=True) is True
+    assert AudioConfig(barge_in="off").barge_in_on(echo_cancelled=True) is False
 
 
 # -- reading pactl -------------------------------------------------------------------------------

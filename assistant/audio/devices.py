@@ -15,13 +15,14 @@ import contextlib
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import soxr
 
-from assistant.audio.frames import RATE, resample
+from assistant.audio.frames import RATE, lay_out, resample
 from assistant.audio.ports import Clock, Frame, WallClock
 from assistant.errors import AssistantError
 
@@ -41,6 +42,13 @@ _MAX_DELAY_S = 2.0
 # says (samples lost, or the device clock is slow), the anchor moves forward.
 _SLACK_WINDOW_S = 1.0
 _SLACK_S = 0.05
+# What the speaker played is kept this long, stamped with when it was heard, as the reference for
+# the echo guard (assistant.audio.echo_guard). Long enough for an engine that lags behind the
+# microphone (measured up to ~2 s at load average 6-7 on 2 cores).
+_REFERENCE_S = 6.0
+# Callback times jitter under load (a late callback reads a shorter delay); blocks played back to
+# back are kept back to back unless their times say otherwise by more than this.
+_REFERENCE_JITTER_S = 0.03
 
 
 def _sd() -> Any:
@@ -271,6 +279,8 @@ class DeviceSpeaker:
         # The last second of audio handed to the device: a pause takes back what the device
         # held and had not played yet (see pause).
         self._tail = np.zeros(0, np.float32)
+        # What was played, as (session time its first sample is heard, audio at self.rate).
+        self._played: deque[tuple[float, np.ndarray]] = deque()
         self._sd = sd
         self.underruns = 0
         # Time from writing a sample in the callback to hearing it: measured by every callback
@@ -315,6 +325,15 @@ class DeviceSpeaker:
                     self._offset = 0
             if filled:
                 self._tail = np.concatenate([self._tail[-self.rate :], out[:filled]])
+                heard = now + delay
+                if self._played:  # back to back with the previous block unless a gap is clear
+                    start, pcm = self._played[-1]
+                    follows = start + len(pcm) / self.rate
+                    if abs(heard - follows) < _REFERENCE_JITTER_S:
+                        heard = follows
+                self._played.append((heard, out[:filled].copy()))
+                while self._played and self._played[0][0] < now - _REFERENCE_S:
+                    self._played.popleft()
             if busy and not self._chunks:
                 # The last sample is in the device's hands: it is heard `delay` after now.
                 # Late callbacks (CPU busy) push the real end past the planned one.
@@ -369,6 +388,7 @@ class DeviceSpeaker:
             self._chunks.clear()
             self._offset = 0
             self._tail = np.zeros(0, np.float32)
+            self._unplay(now)
             self._drained.set()
         self._silence_device()
         return now
@@ -402,9 +422,31 @@ class DeviceSpeaker:
             now = self.clock.now()
             playing = self._end > now
             self._end = min(self._end, now)
+            if playing:
+                self._unplay(now)
         if playing:
             self._silence_device()
         return now
+
+    def _unplay(self, at: float) -> None:
+        """Forget what was handed to the device to be heard after `at` (it was dropped)."""
+        while self._played and self._played[-1][0] >= at:
+            self._played.pop()
+        if self._played:
+            start, pcm = self._played[-1]
+            keep = max(0, round((at - start) * self.rate))
+            if keep < len(pcm):
+                self._played[-1] = (start, pcm[:keep])
+
+    def reference(self, t0: float, t1: float) -> np.ndarray:
+        """What was heard from this speaker between session times t0 and t1, at 16 kHz.
+
+        Silence where nothing played (or beyond the last `_REFERENCE_S` seconds); the times are
+        those at which the device plays it (PortAudio's DAC time), as far as the device says.
+        """
+        with self._lock:
+            blocks = [(s, p) for s, p in self._played if s < t1 and s + len(p) / self.rate > t0]
+        return lay_out(blocks, t0, t1, self.rate)
 
     def _silence_device(self) -> None:
         """Drop what the device holds now (PortAudio abort), then start the stream again.

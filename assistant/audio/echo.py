@@ -316,8 +316,13 @@ def cancelled(audio: AudioConfig) -> bool:
 
 
 def barge_in(audio: AudioConfig, file_input: bool = False) -> bool:
-    """Whether barge-in is on for this set-up (`[audio] barge_in`; see AudioConfig.barge_in_on)."""
-    return audio.barge_in_on(file_input=file_input)
+    """Whether barge-in is on for this set-up (`[audio] barge_in`; see AudioConfig.barge_in_on).
+
+    Asks the sound server only when it matters: "auto" with a live mic and no headphones.
+    """
+    if audio.barge_in_on(file_input=file_input) or audio.barge_in != "auto":
+        return audio.barge_in_on(file_input=file_input)
+    return audio.barge_in_on(echo_cancelled=cancelled(audio))
 
 
 @dataclass(frozen=True)

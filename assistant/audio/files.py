@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.audio.frames import RATE, read_audio, resample, write_wav
+from assistant.audio.frames import RATE, lay_out, read_audio, resample, write_wav
 from assistant.audio.ports import Clock, Frame, VirtualClock, WallClock
 
 FRAME_SAMPLES = 512  # 32 ms, the VAD's step
@@ -146,6 +146,11 @@ class FileSpeaker:
             delay = self._end - self.clock.now()
             if delay > 0:
                 time.sleep(delay)
+
+    def reference(self, t0: float, t1: float) -> np.ndarray:
+        """What was played between session times t0 and t1, at 16 kHz (for the echo guard)."""
+        blocks = [(s / self.rate, p) for s, p in self._segments]
+        return lay_out(blocks, t0, t1, self.rate)
 
     def render(self) -> np.ndarray:
         """Everything played, as one signal from time 0."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,27 @@ def resample(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     if rate_in == rate_out or len(pcm) == 0:
         return np.asarray(pcm, dtype=np.float32)
     return soxr.resample(pcm, rate_in, rate_out).astype(np.float32, copy=False)
+
+
+def lay_out(
+    blocks: Iterable[tuple[float, np.ndarray]], t0: float, t1: float, rate: int
+) -> np.ndarray:
+    """Blocks of audio at `rate` that start at the given times, as one 16 kHz signal from t0 to t1.
+
+    Silence where no block plays; where blocks overlap the later one wins.
+    """
+    n = max(0, round((t1 - t0) * rate))
+    out = np.zeros(n, np.float32)
+    for start, pcm in blocks:
+        at = round((start - t0) * rate)
+        lo, hi = max(0, at), min(n, at + len(pcm))
+        if lo < hi:
+            out[lo:hi] = pcm[lo - at : hi - at]
+    pcm16 = resample(out, rate, RATE)
+    want = max(0, round((t1 - t0) * RATE))
+    if len(pcm16) < want:
+        pcm16 = np.concatenate([pcm16, np.zeros(want - len(pcm16), np.float32)])
+    return pcm16[:want]
 
 
 def to_int16(pcm: np.ndarray) -> np.ndarray:

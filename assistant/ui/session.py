@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant import events as ev
 from assistant.audio import echo
+from assistant.audio.echo_guard import guard_for
 from assistant.config import Config
 from assistant.errors import AssistantError
 
@@ -195,6 +196,7 @@ class Session:
             skills = self._skills(self.config, self.profile)
             engine = Engine(self.config, self.models, speaker, self.emit, keeper, skills)
             engine.barge_in = echo.barge_in(self.config.audio)
+            engine.listener.guard = guard_for(speaker, self.config.audio, engine.barge_in)
             engine.warm_up()
             if skills is not None:  # timers and reminders speak up (missed ones: at once)
                 skills.start(engine.announce, lambda e: self.emit(ev.Error(f"reminders: {e}")))
