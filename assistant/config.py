@@ -115,7 +115,7 @@ class TtsConfig:
     speaker_id: int = -1  # for multi-speaker voices; -1 = the voice's default
     length_scale: float = 1.0  # > 1 speaks slower
     volume: float = 1.0
-    first_clause_words: int = 3  # the first chunk may end at a comma after this many words; 0 = off
+    first_clause_words: int = 2  # the first chunk may end at a comma after this many words; 0 = off
 
 
 @dataclass(frozen=True)

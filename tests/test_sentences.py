@@ -101,3 +101,13 @@ def test_a_leading_ellipsis_stays_with_the_words_after_it():
     assert list(s.add("Once upon a time,")) == ["Once upon a time,"]
     assert list(s.add(" … Sorry, I lost it. ")) == []
     assert list(s.finish()) == ["… Sorry, I lost it."]
+
+
+def test_the_default_first_chunk_is_a_two_word_clause():
+    from assistant.config import TtsConfig
+
+    s = SentenceSplitter(TtsConfig().first_clause_words)
+    assert list(s.add("I'm sorry, I couldn't")) == ["I'm sorry,"]
+    assert list(s.add(" help it.")) == []
+    s = SentenceSplitter(TtsConfig().first_clause_words)
+    assert list(s.add("Well, that is")) == []  # one word is too little to say alone
