@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.models.requantize import copy_path
 from assistant.paths import default_models_dir
 
 ROLES = ("stt", "llm", "tts", "embedder", "vad")
@@ -144,7 +145,7 @@ def info(config: Config, role: str) -> ModelInfo:
     if setting == "default":
         name = _PACKAGED[role][2]
         path = packaged_path(role)
-        copy = models_dir(config) / Path(_PACKAGED[role][1]).name.replace("Q4_1", "Q8_0")
+        copy = copy_path(Path(_PACKAGED[role][1]), models_dir(config))
         if role == "llm" and copy.is_file():  # the faster copy (models/requantize.py)
             name, path = f"{name}, as Q8_0", copy
     elif setting in (entries := catalogue()):

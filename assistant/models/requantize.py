@@ -18,11 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def copy_path(source: Path, folder: Path) -> Path:
+    """Where the Q8_0 copy of a Q4_1 GGUF goes in `folder` (made or not)."""
+    return folder / source.name.replace("Q4_1", "Q8_0")
+
+
 def fast_copy(source: Path, folder: Path) -> Path:
     """The Q8_0 copy of a Q4_1 GGUF in `folder`, made if missing; `source` if it cannot be made."""
     if "Q4_1" not in source.name:
         return source
-    target = folder / source.name.replace("Q4_1", "Q8_0")
+    target = copy_path(source, folder)
     if target.is_file() and target.stat().st_size > 0:
         return target
     part = target.with_name(f"{target.name}.{os.getpid()}.part")  # two starts at once: no clash
