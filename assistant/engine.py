@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant import events as ev
 from assistant import prompt
-from assistant.audio.ports import Clock, Frame, Microphone, Speaker
+from assistant.audio.ports import Clock, Frame, Microphone, Speaker, VirtualClock
 from assistant.config import Config
 from assistant.endpointing import Onset, Resumed, Started
 from assistant.history import Exchange, History
@@ -71,6 +71,9 @@ _HEAR_EVERY_S = 0.015
 # Not 19: a real turn that needs the model waits for it to finish (it holds the model), and
 # other programs should not be able to starve it then.
 _WARMER_NICENESS = 10
+# A file fed faster than real time waits at most this long for a warm-up while idle (see
+# _settle_background); a longer one is a stuck model, and the turn will report it.
+_SETTLE_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -159,6 +162,7 @@ class Engine:
         # Evaluates the next prompt in the background (_prewarm). The language model takes one
         # call at a time (_llm_lock); the voice and the skills need not wait for it.
         self._warmer: _Worker | None = None
+        self._warming: Future | None = None  # the latest background warm-up, until it is done
         self._llm_lock = threading.Lock()
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
         # The reply played early (its words sounded finished) while the end of the turn is not
@@ -303,7 +307,22 @@ class Engine:
         self._level(frame)
         self._hear(frame, clock)
         if not self.listener.in_speech and self._playing is None:
+            self._settle_background(clock)
             self._announce_deferred(clock)
+
+    def _settle_background(self, clock: Clock) -> None:
+        """On a file fed faster than real time, let the background warm-up finish while idle.
+
+        Live, the warm-up runs while the reply plays and the user thinks; a fast-fed file jumps
+        over that silence at once, so the next turn would wait for the model instead. The virtual
+        clock runs on meanwhile, so the wait is charged to the silence, as it would be live.
+        """
+        warming = self._warming
+        if warming is None or not isinstance(clock, VirtualClock):
+            return
+        self._warming = None
+        with contextlib.suppress(Exception):  # only a head start; the turn reports its own errors
+            warming.result(timeout=_SETTLE_TIMEOUT_S)
 
     def _hear(self, frame: Frame, clock: Clock) -> None:
         items = self.listener.feed(frame)
@@ -858,7 +877,7 @@ class Engine:
         if self._warmer is None:
             self._warmer = _Worker(niceness=_WARMER_NICENESS)
         # Not waited for: the next turn's model call takes the lock after it.
-        self._warmer.submit(self._locked(lambda: self.models.llm.warm_up(messages)))
+        self._warming = self._warmer.submit(self._locked(lambda: self.models.llm.warm_up(messages)))
 
     def _locked(self, fn: Callable[[], Any]) -> Callable[[], Any]:
         """fn, run holding the language model (llama.cpp takes one call at a time)."""
