@@ -105,6 +105,36 @@ def test_the_next_prompt_is_evaluated_while_the_reply_plays():
         assert any(m[:-1] == log[after][1][:-1] for m in warmed), log[after][1][-1]
 
 
+class SlowWarmUp(ScriptedChatModel):
+    """A chat model whose background warm-up takes 0.4 s, like a history drop on 2 cores."""
+
+    def warm_up(self, messages):
+        import time
+
+        time.sleep(0.4)
+        super().warm_up(messages)
+
+
+def test_a_fast_fed_file_gives_the_warm_up_the_silence_a_live_one_would():
+    # Live, the next prompt is evaluated while the reply plays and the user thinks. A file fed
+    # faster than real time skips that silence at once: the next turn would wait for the model
+    # and its latency would include the warm-up. Idle, the engine lets it finish first.
+    pcm = np.concatenate([tone(0.8), silence(6.0), tone(0.8), silence(3.0)])
+    models = Models(
+        EnergyVad(),
+        FixedTranscriber(["one", "two"]),
+        SlowWarmUp(["First.", "Second."]),
+        ToneSynthesizer(),
+    )
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    Engine(Config(), models, speaker, got.append).run(mic)
+    first, second = of(got, ev.Turn)
+    assert [k for k, _ in models.llm.log] == ["stream", "warm_up", "stream", "warm_up"]
+    assert second.timings_ms["llm_first_token"] < 200, second.timings_ms
+
+
 def test_history_preview_is_what_recent_returns_after_the_add():
     history = History()
     for i in range(20):

@@ -26,7 +26,7 @@ from assistant.audio.frames import RATE, lay_out, resample
 from assistant.audio.ports import Clock, Frame, WallClock
 from assistant.errors import AssistantError
 
-_BLOCK_S = 0.032  # the speaker's block: smaller ones underrun on a busy 2-core machine
+_BLOCK_S = 0.032  # the speaker's block
 # The microphone's block. Through PulseAudio, frames of 32 ms blocks reached the engine 30 ms
 # (p50) and 62 ms (p95) later than the most punctual one; of 16 ms blocks 22 and 41 ms (8 ms: 18
 # and 34; scripts/bench_mic_delivery.py): the end of the user's speech is heard that much sooner.
