@@ -26,10 +26,14 @@ from assistant.audio.frames import RATE, lay_out, resample
 from assistant.audio.ports import Clock, Frame, WallClock
 from assistant.errors import AssistantError
 
-_BLOCK_S = 0.032  # the speaker's block
+# The speaker's block. PortAudio's stream through PulseAudio holds two blocks: 32 ms blocks were
+# heard 64-87 ms after they were written, 24 ms blocks 48-55 ms, 16 ms blocks 30-32 ms
+# (scripts/bench_device_blocks.py). 16 ms blocks underran (ALSA "underrun occurred", 6 times
+# in the voice tests: an audible click each), 24 ms blocks did not.
+_SPEAKER_BLOCK_S = 0.024
 # The microphone's block. Through PulseAudio, frames of 32 ms blocks reached the engine 30 ms
 # (p50) and 62 ms (p95) later than the most punctual one; of 16 ms blocks 22 and 41 ms
-# (scripts/bench_mic_delivery.py). Kept at 32: with 16 ms blocks the echo guard let a long
+# (scripts/bench_device_blocks.py). Kept at 32: with 16 ms blocks the echo guard let a long
 # looped-back reply's residual echo pause it (tests/test_echo_loop.py, 2 of 2 runs after the
 # other voice tests; 0 of 2 with 32 ms blocks).
 _MIC_BLOCK_S = 0.032
@@ -298,7 +302,7 @@ class DeviceSpeaker:
                 channels=1,
                 samplerate=self.rate,
                 dtype="float32",
-                blocksize=int(self.rate * _BLOCK_S),
+                blocksize=int(self.rate * _SPEAKER_BLOCK_S),
                 callback=self._callback,
                 latency="low",
             )
