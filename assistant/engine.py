@@ -301,6 +301,7 @@ class Engine:
         if not self._listening:
             return
         if self._playing is not None and not self._playing.hold and not self.barge_in:
+            self._deaf(self._playing, frame.t)
             return  # half-duplex: what the mic hears now is our own voice
         if frame.end <= self._resume_at:
             return  # the room's echo just after we stopped speaking (half-duplex)
@@ -309,6 +310,17 @@ class Engine:
         if not self.listener.in_speech and self._playing is None:
             self._settle_background(clock)
             self._announce_deferred(clock)
+
+    def _deaf(self, r: Reply, t: float) -> None:
+        """Half-duplex, a reply sounding: an early one's turn is over now, so its command acts.
+
+        The mic is ignored from its first sound on, so nothing the user says can change the turn
+        any more: waiting until it had been heard in full started a timer 1-2 s late.
+        """
+        if r is self._early and r.first_audio_at is not None and t >= r.first_audio_at:
+            self._early = None
+            r.confirmed = True
+            self._act(r)
 
     def _settle_background(self, clock: Clock) -> None:
         """On a file fed faster than real time, let the background warm-up finish while idle.

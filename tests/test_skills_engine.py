@@ -130,6 +130,30 @@ def test_a_command_is_answered_at_the_pause_and_acts_once_the_turn_is_over(tmp_p
     store.close()
 
 
+def test_half_duplex_an_early_command_acts_when_its_answer_starts_not_when_it_ends(tmp_path):
+    # Half-duplex, the mic is deaf from the answer's first sound on, so the turn is over then:
+    # the timer starts with the answer, not after it (1.3 s of answer here).
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(3.0)])
+    models = Models(EnergyVad(), FixedTranscriber(["Set a timer for 2 seconds."]),
+                    ScriptedChatModel(["the language model must not be asked"]),
+                    ToneSynthesizer())  # fmt: skip
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    mic = FileMicrophone(pcm, realtime=True)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[tuple[float, ev.Event]] = []
+    engine = Engine(Config(), models, speaker, lambda e: got.append((time.time(), e)), None,
+                    skills)  # fmt: skip
+    engine.run(mic)
+    started_at, started = next((t, e) for t, e in got if isinstance(e, ev.SpeakingStarted))
+    ended = next(e for _, e in got if isinstance(e, ev.SpeakingEnded))
+    assert ended.t - started.t > 1.0  # a long enough answer to tell the two apart
+    (timer,) = store.timers("default")
+    set_at = timer.due - timer.length_s
+    assert set_at - started_at < 0.3, (set_at - started_at, ended.t - started.t)
+    store.close()
+
+
 def test_a_whole_command_without_a_full_stop_is_answered_before_the_end_silence(tmp_path):
     # Whisper often writes short commands without a full stop ("cancel all timers"); with
     # barge-in, a command the skills can answer whole is finished words all the same. One that
