@@ -413,19 +413,24 @@ class Engine:
         if self.memory is not None and parse_command(text) is not None:
             return  # forgetting acts at once: only once the turn is confirmed over
         rehearsed = None
+        skill_s = 0.0
         if self.skills is not None and self.skills.claims(text):
             # A command (set a timer, add to a list) is answered now with nothing done yet; it
             # acts when the turn is confirmed over (_act), so a half-said command changes nothing.
+            started = time.monotonic()
             try:
                 rehearsed = self.skills.rehearse(text)
             except Exception:  # e.g. the database is busy: the confirmed turn answers it
                 return
             if rehearsed is None:
                 return
+            skill_s = time.monotonic() - started
         r = Reply(text, hold=True, carried=self._carry)
         r.answer, r.rehearsed = rehearsed, rehearsed is not None
         r.utterance_start, r.said, r.speech_end = pause.start, said, pause.end
         r.timings["stt"] = _ms(stt_s)
+        if rehearsed is not None:
+            r.timings["skill"] = _ms(skill_s)  # in the turn's timings: the database can be slow
         # A whole command is finished words too, even where Whisper wrote no full stop
         # ("cancel all timers"); one that needs more ("set a timer for") gets a question. Only
         # with barge-in: half-duplex is deaf once it speaks, and the missing full stop is as
@@ -778,7 +783,10 @@ class Engine:
             self.emit(ev.Thinking(user_text))
         answer = r.answer if r.answer is not None else self._memory_command(user_text)
         if answer is None and self.skills is not None:
+            started = time.monotonic()
             answer = self.skills.answer(user_text)  # time, timers, reminders, lists: no LLM
+            if answer is not None:
+                timings["skill"] = _ms(time.monotonic() - started)
         r.command = answer is not None
         facts: list[str] = []
         memories: list[str] = []
