@@ -29,7 +29,8 @@ from assistant.errors import AssistantError
 # The speaker's block. PortAudio's stream through PulseAudio holds two blocks: 32 ms blocks were
 # heard 64-87 ms after they were written, 24 ms blocks 48-55 ms, 16 ms blocks 30-32 ms
 # (scripts/bench_device_blocks.py). 16 ms blocks underran (ALSA "underrun occurred", 6 times
-# in the voice tests: a gap in the sound if it falls in speech), 24 ms blocks did not.
+# in the voice tests while another program kept one core busy: a gap in the sound if it falls
+# in speech), 24 ms blocks did not under the same load.
 _SPEAKER_BLOCK_S = 0.024
 # The microphone's block. Through PulseAudio, frames of 32 ms blocks reached the engine 30 ms
 # (p50) and 62 ms (p95) later than the most punctual one; of 16 ms blocks 22 and 41 ms
