@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
 from bench import DEFAULT_SPEECH  # noqa: E402  (scripts/bench.py)
+from bench_live import private_pulse  # noqa: E402  (scripts/bench_live.py)
 
 CLIP = DEFAULT_SPEECH / "commands_en" / "what_time_is_it.wav"
 
@@ -82,34 +82,32 @@ def main() -> int:
     parser.add_argument("--clip", type=Path, default=CLIP, help="speech clip to play")
     args = parser.parse_args()
     base = Path("/tmp") / f"bench-mic-{os.getpid()}"
-    up = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "pa_up.sh"), str(base)], capture_output=True, text=True
-    )
-    if up.returncode != 0:
-        print(f"error: scripts/pa_up.sh failed: {up.stderr.strip()}", file=sys.stderr)
-        return 2
-    words = shlex.split(up.stdout.strip().splitlines()[-1])
-    os.environ.update(dict(w.split("=", 1) for w in words[1:]))
     try:
-        print(f"load average before: {os.getloadavg()[0]:.2f}")
-        for block in [float(b) for b in args.blocks.split(",")]:
-            late = np.concatenate([measure(block, args.clip) for _ in range(args.runs)])
-            delays = [speaker_delay(block) for _ in range(args.runs)]
-            print(
-                f"speaker block {block * 1000:.0f} ms: heard "
-                f"{', '.join(f'{d:.0f}' for d, _ in delays)} ms after writing, "
-                f"{sum(u for _, u in delays)} underruns"
-            )
-            print(
-                f"mic block {block * 1000:.0f} ms: frames late p50 "
-                f"{np.percentile(late, 50):.1f} ms, p95 {np.percentile(late, 95):.1f} ms, "
-                f"max {late.max():.1f} ms "
-                f"({len(late)} frames)"
-            )
-        print(f"load average after: {os.getloadavg()[0]:.2f}")
-    finally:
-        subprocess.run(["bash", str(ROOT / "scripts" / "pa_down.sh"), str(base)], check=False)
+        with private_pulse(base):
+            report(args)
+    except RuntimeError as e:  # scripts/pa_up.sh failed
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
+
+
+def report(args: argparse.Namespace) -> None:
+    """Measure each block size on the running private PulseAudio and print the results."""
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    for block in [float(b) for b in args.blocks.split(",")]:
+        late = np.concatenate([measure(block, args.clip) for _ in range(args.runs)])
+        delays = [speaker_delay(block) for _ in range(args.runs)]
+        print(
+            f"speaker block {block * 1000:.0f} ms: heard "
+            f"{', '.join(f'{d:.0f}' for d, _ in delays)} ms after writing, "
+            f"{sum(u for _, u in delays)} underruns"
+        )
+        print(
+            f"mic block {block * 1000:.0f} ms: frames late p50 {np.percentile(late, 50):.1f} "
+            f"ms, p95 {np.percentile(late, 95):.1f} ms, max {late.max():.1f} ms "
+            f"({len(late)} frames)"
+        )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
