@@ -319,8 +319,7 @@ class Engine:
         """
         if r is self._early and r.first_audio_at is not None and t >= r.first_audio_at:
             self._early = None
-            r.confirmed = True
-            self._act(r)
+            self._confirm(r)
 
     def _settle_background(self, clock: Clock) -> None:
         """On a file fed faster than real time, let the background warm-up finish while idle.
@@ -386,8 +385,7 @@ class Engine:
                 and not (r.discarded or r.cancelled)
                 and r.utterance_start == item.start
             ):
-                r.confirmed = True
-                self._act(r)
+                self._confirm(r)
                 self._commit(r)
                 return
         if self._generating is not None:
@@ -446,6 +444,11 @@ class Engine:
             self._due = r
             self._commit_due()
         self._respond(r.user_text, clock, speech_end=pause.end, stt_s=stt_s, prepared=r)
+
+    def _confirm(self, r: Reply) -> None:
+        """The turn r answers is over: nothing the user says now joins it; do its command."""
+        r.confirmed = True
+        self._act(r)
 
     def _act(self, r: Reply) -> None:
         """Do the command whose answer was rehearsed at the pause (the turn is confirmed over).
@@ -673,7 +676,9 @@ class Engine:
         if r.discarded:
             return
         if cut_at is None and not r.hold:
-            self._act(r)  # heard in full (half-duplex hears no confirmation while it speaks)
+            # Heard in full: half-duplex hears no confirmation while it speaks (_deaf acts at the
+            # first sound; this covers an input that ended before a frame came after it).
+            self._act(r)
         elif r is self._early:
             self._early = None
         if r.announcement:
