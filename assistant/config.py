@@ -154,6 +154,11 @@ class MemoryConfig:
     file: str = ""  # "" = <data dir>/memory.sqlite3
     recall: int = 4  # memories recalled into the prompt each turn
     min_similarity: float = 0.3  # a memory found only by meaning must be at least this similar
+    # Each prompt token costs ~5 ms before the first word on 2 cores: the memories found for
+    # what was just said may add this many; those found for the previous turn (up to
+    # recall_ahead_tokens) were evaluated while its reply played and cost nothing.
+    recall_tokens: int = 48
+    recall_ahead_tokens: int = 160
 
 
 ACTIVATIONS = ("hotkey", "push_to_talk", "always", "wake_word")

@@ -165,6 +165,9 @@ class Engine:
         self._warming: Future | None = None  # the latest background warm-up, until it is done
         self._llm_lock = threading.Lock()
         self._carry = ""  # words of a turn whose reply the user talked over before hearing it
+        # Memories recalled for the last turn and evaluated with the next prompt's prefix (see
+        # _warm_in_background): the next turn's prompt keeps them first, so they cost nothing.
+        self._ahead: list[str] = []
         # The reply played early (its words sounded finished) while the end of the turn is not
         # confirmed yet: the confirmation must find it even once it has played out.
         self._early: Reply | None = None
@@ -708,7 +711,8 @@ class Engine:
                             self.warm_up()
                         else:
                             self._warm_in_background(
-                                self.history.recent(self.config.persona.history_turns)
+                                self.history.recent(self.config.persona.history_turns),
+                                r.user_text,
                             )
                 except Exception as e:
                     self.emit(
@@ -798,7 +802,7 @@ class Engine:
         if answer is None and self.memory:
             started = time.monotonic()
             try:
-                facts, memories = self.memory.facts(), self.memory.recall(user_text)
+                facts, memories = self.memory.facts(), self._memories(user_text)
             except Exception as e:  # a memory fault must not cost the user their answer
                 self.emit(ev.Error(f"recall failed: {type(e).__name__}: {e}"))
             timings["recall"] = _ms(time.monotonic() - started)
@@ -858,17 +862,37 @@ class Engine:
         history: list[Exchange] | None = None,
     ) -> list[Message]:
         llm = self.models.llm
-        count = getattr(llm, "count_tokens", None)
         budget = getattr(llm, "n_ctx", self.config.llm.context_tokens) - self.config.llm.max_tokens
         return prompt.build(
             self.config.persona,
             self.history.recent(self.config.persona.history_turns) if history is None else history,
             user_text,
             budget,
-            count or (lambda s: len(s) // 3 + 1),
+            self._count_tokens,
             facts=facts,
             memories=memories,
         )
+
+    def _count_tokens(self, text: str) -> int:
+        count = getattr(self.models.llm, "count_tokens", None)
+        return count(text) if count else len(text) // 3 + 1
+
+    def _memories(self, user_text: str) -> list[str]:
+        """The memories for this turn's prompt: those evaluated ahead of it, then new ones.
+
+        Only the new ones cost time now, and only up to [memory] recall_tokens of them.
+        """
+        assert self.memory is not None
+        recalled = self.memory.recall(user_text)
+        budget = self.config.memory.recall_tokens
+        return prompt.memory_block(self._ahead, recalled, budget, self._count_tokens)
+
+    def _recall_ahead(self, about: str) -> list[str]:
+        """Memories for what the user last said, to evaluate before their next turn needs them."""
+        if self.memory is None or not about:
+            return []
+        budget = self.config.memory.recall_ahead_tokens
+        return prompt.fit_memories(self.memory.recall(about), budget, self._count_tokens)
 
     def warm_up(self) -> None:
         """Evaluate the stable prompt prefix (persona, pinned facts, history) ahead of need."""
@@ -876,6 +900,7 @@ class Engine:
         if self.memory:
             self.memory.recall("hello")  # loads the embedder and the vector index now, not mid-turn
         messages = self._messages("Hi", facts, [])
+        self._ahead = []
         self._run_on_worker(self._locked(lambda: self.models.llm.warm_up(messages)))
 
     def _prewarm(self, r: Reply) -> None:
@@ -890,15 +915,22 @@ class Engine:
         if self._mic is None or r.failed or r.discarded or r.cancelled or r.hold or not r.chunks:
             return
         exchange = Exchange(r.user_text, r.text)
-        self._warm_in_background(self.history.preview(exchange, self.config.persona.history_turns))
+        history = self.history.preview(exchange, self.config.persona.history_turns)
+        self._warm_in_background(history, r.user_text)
 
-    def _warm_in_background(self, history: list[Exchange]) -> None:
-        """Queue the evaluation of the prompt prefix for `history` on the model thread."""
+    def _warm_in_background(self, history: list[Exchange], about: str = "") -> None:
+        """Queue the evaluation of the prompt prefix for `history` on the model thread.
+
+        The prefix ends with the memories recalled for `about` (what the user just said): if
+        they go on about it, the next turn finds those memories evaluated already.
+        """
         try:
             facts = self.memory.facts() if self.memory else []
-            messages = self._messages("Hi", facts, [], history)
+            ahead = self._recall_ahead(about)
+            messages = self._messages("Hi", facts, ahead, history)
         except Exception:  # only a head start: the turn itself will evaluate what it needs
             return
+        self._ahead = ahead
         if self._warmer is None:
             self._warmer = _Worker(niceness=_WARMER_NICENESS)
         # Not waited for: the next turn's model call takes the lock after it.
@@ -932,6 +964,7 @@ class Engine:
             return None
         answer, forgotten = result
         if forgotten:  # what was forgotten must leave the conversation too
+            self._ahead = []
             self.history.exchanges = [
                 ex
                 for ex in self.history.exchanges

@@ -1,0 +1,134 @@
+"""Recalled memories in the prompt: within a token budget, and evaluated ahead where they can be.
+
+The engine tests run spoken turns through the real memory store (SQLite and the embedding
+model); only the microphone, the transcriber, the language model and the voice are fakes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from assistant import events as ev
+from assistant import prompt
+from assistant.audio.files import FileMicrophone, FileSpeaker
+from assistant.config import Config
+from assistant.engine import Engine, Models
+from assistant.memory import MemoryStore
+from assistant.memory.keeper import MemoryKeeper
+from assistant.testing.fakes import (
+    EnergyVad,
+    FixedTranscriber,
+    ScriptedChatModel,
+    ToneSynthesizer,
+    silence,
+    tone,
+)
+
+HEADER = "(Things the user said before that may help:\n"
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_memories_that_fit_are_kept_whole_and_best_first():
+    lines = ["one two three", "four five six", "seven eight nine"]
+    # Each line costs its words plus the "- " marker: 4.
+    assert prompt.fit_memories(lines, 8, words) == lines[:2]
+    assert prompt.fit_memories(lines, 100, words) == lines
+    assert prompt.fit_memories(lines, 0, words) == []
+
+
+def test_the_memory_that_does_not_fit_is_cut_short_at_a_word():
+    long = "[May 2023] user: my sister Anna moved to Lisbon last month and loves the pastries"
+    kept = prompt.fit_memories(["short one here", long], 4 + 10, words)
+    assert kept[0] == "short one here"
+    assert kept[1].endswith(" …") and long.startswith(kept[1].removesuffix(" …"))
+    assert sum(words(f"- {k}\n") for k in kept) <= 14
+    # Too little room for a memory to say anything: left out rather than cut to a stub.
+    assert prompt.fit_memories([long], 5, words) == []
+
+
+def test_memories_evaluated_ahead_stay_first_and_only_new_ones_pay():
+    ahead = ["a b c", "d e f"]
+    recalled = ["x y z", "a b c", "p q r"]
+    block = prompt.memory_block(ahead, recalled, 4, words)
+    assert block == ["a b c", "d e f", "x y z"]  # "p q r" is over the budget of new tokens
+    assert prompt.memory_block([], [], 48, words) == []
+
+
+@pytest.fixture(scope="module")
+def embedder(default_config):
+    from assistant.memory.store import _default_embedder
+
+    return _default_embedder()
+
+
+def spoken_turns(tmp_path, embedder, texts, config=None, old=()):
+    """Run one spoken turn per text through an engine whose memory holds `old` turns."""
+    config = config or Config()
+    store = MemoryStore(tmp_path / "memory.sqlite3", embedder=embedder)
+    for text in old:
+        store.add(text, thread="a conversation last spring", kind="turn", speaker="user")
+    keeper = MemoryKeeper(store, "default", config.memory, "Sam")
+    parts = [silence(0.3)]
+    for _ in texts:
+        parts += [tone(0.8), silence(4.0)]
+    pcm = np.concatenate(parts)
+    llm = ScriptedChatModel([f"Answer {i}." for i in range(len(texts))])
+    models = Models(EnergyVad(), FixedTranscriber(list(texts)), llm, ToneSynthesizer())
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    try:
+        Engine(config, models, speaker, got.append, keeper).run(mic)
+    finally:
+        store.close()
+    assert [t.user_text for t in got if isinstance(t, ev.Turn)] == list(texts)
+    return llm.log
+
+
+def last_user(messages) -> str:
+    return messages[-1]["content"]
+
+
+def test_a_turn_finds_the_memories_recalled_for_the_last_one_evaluated_already(
+    tmp_path, embedder
+):
+    old = ["I planted tomatoes in the garden behind the house"]
+    log = spoken_turns(
+        tmp_path, embedder, ["how are my tomatoes doing", "should I water the tomatoes"], old=old
+    )
+    streams = [m for kind, m in log if kind == "stream"]
+    first_at = next(i for i, (kind, _) in enumerate(log) if kind == "stream")
+    assert "planted tomatoes" in last_user(streams[0])  # recalled for the turn itself
+    # After the first reply, the background warm-up evaluated the next prompt's prefix with the
+    # memory recalled for that turn at its end...
+    warmed = [last_user(m) for kind, m in log[first_at + 1 :] if kind == "warm_up"]
+    ahead = [w.removesuffix(")\n\nHi") for w in warmed if w.startswith(HEADER)]
+    assert ahead and "planted tomatoes" in ahead[-1]
+    # ...and the next turn's prompt starts with exactly that, so its cache is reused.
+    assert last_user(streams[1]).startswith(ahead[-1])
+    assert last_user(streams[1]).endswith("should I water the tomatoes")
+
+
+def test_new_memories_add_no_more_than_the_budget(tmp_path, embedder):
+    old = [
+        "I planted tomatoes in the garden behind the house and they grew taller than me by August",
+        "the tomatoes got blight in the rain, so I sprayed them with copper every week after that",
+        "my neighbour gave me tomato seeds from Naples that she had saved from her own garden",
+    ]
+    config = Config(memory=dataclasses.replace(Config().memory, recall_tokens=30))
+    log = spoken_turns(tmp_path, embedder, ["how are my tomatoes doing"], config, old)
+    (stream,) = [m for kind, m in log if kind == "stream"]
+    text = last_user(stream)
+    assert text.startswith(HEADER)
+    block = text.removeprefix(HEADER).split(")\n\n")[0]
+    lines = [line for line in block.split("\n") if line]
+    assert lines and any("tomato" in line for line in lines)
+    # The fake model has no tokenizer: the engine counts a token per 3 characters.
+    assert sum(len(f"{line}\n") // 3 + 1 for line in lines) <= 30
+    assert len(lines) < len(old)  # without the budget all three would be there
