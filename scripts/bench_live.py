@@ -99,6 +99,26 @@ CONFIGS = {
 }
 
 
+def with_settings(text: str, settings: list[str]) -> str:
+    """A config's TOML text with `section.key=value` settings added (A/B runs: --set)."""
+    import tomllib
+
+    tree = tomllib.loads(text)
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        section, _, key = name.strip().partition(".")
+        if not (section and key and value):
+            sys.exit(f"bench_live: --set wants section.key=value, not {setting!r}")
+        # A run's own setting wins (speculation_off keeps speculate_ms = 0).
+        tree.setdefault(section, {}).setdefault(key, tomllib.loads(f"v = {value.strip()}")["v"])
+    lines = []
+    for section, values in tree.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
 # -- pure helpers (tested in tests/test_bench_live.py) -------------------------------------------
 
 
@@ -277,6 +297,46 @@ def fresh_dir(path: Path) -> Path:
     return path
 
 
+# A memory file a returning user would have (--seed-memories), copied into every run's data.
+_SEED: Path | None = None
+
+
+def data_for(path: Path) -> Path:
+    """A fresh data folder for one run, holding the seeded memories if there are any."""
+    import shutil
+
+    fresh_dir(path)
+    if _SEED is not None:
+        shutil.copyfile(_SEED, path / "memory.sqlite3")
+    return path
+
+
+def seed_memories(work: Path, conversations: int) -> dict[str, Any]:
+    """A memory file holding the first LoCoMo conversations as past conversations.
+
+    A fresh profile recalls nothing (the current conversation is never recalled), so without
+    this the benchmark never pays for the memories a returning user's prompt carries.
+    """
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_memory
+
+    from assistant.memory import MemoryStore
+
+    path = work / "seed.sqlite3"
+    path.unlink(missing_ok=True)
+    turns = [
+        {**t, "id": f"{c['id']}:{t['id']}", "thread": f"{c['id']} {t['thread']}"}
+        for c in bench_memory.load(bench_memory.LOCOMO)[:conversations]
+        for t in c["turns"]
+    ]
+    store = MemoryStore(path)
+    try:
+        store.add_many(turns, "default")
+    finally:
+        store.close()
+    return {"path": str(path), "memories": len(turns), "conversations": conversations}
+
+
 def run_file(
     pcm: np.ndarray, name: str, work: Path, config: Path, *extra: str
 ) -> tuple[list[dict[str, Any]], np.ndarray, int, float]:
@@ -288,7 +348,7 @@ def run_file(
     clip, out, events = work / f"{name}.in.wav", work / f"{name}.out.wav", work / f"{name}.jsonl"
     write_wav(clip, pcm, RATE)
     events.unlink(missing_ok=True)
-    cmd = talk_cmd(config, fresh_dir(work / "data" / name), events)
+    cmd = talk_cmd(config, data_for(work / "data" / name), events)
     cmd += ["--input", str(clip), "--output", str(out), "--fast", *extra]
     started = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800)
@@ -399,7 +459,7 @@ class DeviceSession:
         self.speaker.wait_for_data()
         self.mic.wait_for_data()
         self.log = open(work / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115
-        cmd = talk_cmd(config, fresh_dir(work / "data" / name), self.events_path, *extra)
+        cmd = talk_cmd(config, data_for(work / "data" / name), self.events_path, *extra)
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
         self.wait(lambda: self.of_type("listening"), 120, "listening")
 
@@ -878,6 +938,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer turns (~3 minutes)")
     parser.add_argument("--no-device", action="store_true", help="skip the PulseAudio device path")
     parser.add_argument(
+        "--seed-memories",
+        type=int,
+        default=0,
+        metavar="N",
+        help="start every run as a returning user: N LoCoMo conversations as past memories",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="a config setting for every run (A/B tests), e.g. --set llm.threads=2",
+    )
+    parser.add_argument(
         "--from-json",
         type=Path,
         metavar="FILE",
@@ -923,10 +997,14 @@ def main(argv: list[str] | None = None) -> int:
         write_wav(clips_dir / Path(n).with_suffix(".wav").name, pcm, RATE)
     ends = {n: clip_ends(pcm) for n, pcm in audio.items()}
     cfgs = {}
-    for label, text in CONFIGS.items():
+    configs = {label: with_settings(text, args.set) for label, text in CONFIGS.items()}
+    for label, text in configs.items():
         cfgs[label] = work / f"{label}.toml"
         cfgs[label].write_text(text, encoding="utf-8")
 
+    global _SEED
+    seeded = seed_memories(work, args.seed_memories) if args.seed_memories else None
+    _SEED = Path(seeded["path"]) if seeded else None
     machine = machine_info()
     load_before = load_average()
     log(f"bench_live: {len(names)} turns; {load_before['uptime']}")
@@ -935,7 +1013,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine,
         "load_before": load_before,
         "quick": args.quick,
-        "configs": CONFIGS,
+        "configs": configs,
+        "seeded_memories": seeded,
         "clips": names,
         "clip_speech": ends,
         "latency": {},
