@@ -168,6 +168,7 @@ class Engine:
         # Memories recalled for the last turn and evaluated with the next prompt's prefix (see
         # _warm_in_background): the next turn's prompt keeps them first, so they cost nothing.
         self._ahead: list[str] = []
+        self._turns = 0  # replies begun: a background warm-up's optional step yields to a new one
         # The reply played early (its words sounded finished) while the end of the turn is not
         # confirmed yet: the confirmation must find it even once it has played out.
         self._early: Reply | None = None
@@ -786,6 +787,7 @@ class Engine:
         """Stream the LLM into r, speaking each chunk as it completes; stop when cancelled."""
         user_text = r.user_text
         timings = r.timings
+        self._turns += 1
         if stt_s is not None:
             timings["stt"] = _ms(stt_s)
         if r.utterance_start is None:  # a prepared reply reports its thinking once committed
@@ -921,20 +923,37 @@ class Engine:
     def _warm_in_background(self, history: list[Exchange], about: str = "") -> None:
         """Queue the evaluation of the prompt prefix for `history` on the model thread.
 
-        The prefix ends with the memories recalled for `about` (what the user just said): if
-        they go on about it, the next turn finds those memories evaluated already.
+        Then, as a second step, the memories recalled for `about` (what the user just said) at
+        its end: if they go on about it, the next turn finds them evaluated already. That step
+        (up to ~1 s) is skipped once a turn has begun, so no turn ever waits for it; the turn
+        counts them as evaluated only once it is done (self._ahead).
         """
         try:
             facts = self.memory.facts() if self.memory else []
+            messages = self._messages("Hi", facts, [], history)
             ahead = self._recall_ahead(about)
-            messages = self._messages("Hi", facts, ahead, history)
+            with_ahead = self._messages("Hi", facts, ahead, history) if ahead else None
         except Exception:  # only a head start: the turn itself will evaluate what it needs
             return
-        self._ahead = ahead
+        self._ahead = []
+        turns = self._turns
+        llm = self.models.llm
+
+        def warm() -> None:
+            with self._llm_lock:
+                llm.warm_up(messages)
+            if with_ahead is None:
+                return
+            with self._llm_lock:
+                if self._turns != turns:
+                    return  # a turn has begun since: it must not wait for these memories
+                llm.warm_up(with_ahead)
+                self._ahead = ahead
+
         if self._warmer is None:
             self._warmer = _Worker(niceness=_WARMER_NICENESS)
         # Not waited for: the next turn's model call takes the lock after it.
-        self._warming = self._warmer.submit(self._locked(lambda: self.models.llm.warm_up(messages)))
+        self._warming = self._warmer.submit(warm)
 
     def _locked(self, fn: Callable[[], Any]) -> Callable[[], Any]:
         """fn, run holding the language model (llama.cpp takes one call at a time)."""

@@ -95,9 +95,7 @@ def last_user(messages) -> str:
     return messages[-1]["content"]
 
 
-def test_a_turn_finds_the_memories_recalled_for_the_last_one_evaluated_already(
-    tmp_path, embedder
-):
+def test_a_turn_finds_the_memories_recalled_for_the_last_one_evaluated_already(tmp_path, embedder):
     old = ["I planted tomatoes in the garden behind the house"]
     log = spoken_turns(
         tmp_path, embedder, ["how are my tomatoes doing", "should I water the tomatoes"], old=old
@@ -132,3 +130,39 @@ def test_new_memories_add_no_more_than_the_budget(tmp_path, embedder):
     # The fake model has no tokenizer: the engine counts a token per 3 characters.
     assert sum(len(f"{line}\n") // 3 + 1 for line in lines) <= 30
     assert len(lines) < len(old)  # without the budget all three would be there
+
+
+class SlowWarmUp(ScriptedChatModel):
+    """A model whose warm-up takes 0.3 s, so a turn can begin while it runs."""
+
+    def warm_up(self, messages):
+        import time
+
+        time.sleep(0.3)
+        super().warm_up(messages)
+
+
+def test_a_turn_that_begins_during_the_warm_up_never_waits_for_the_memories_step(
+    tmp_path, embedder
+):
+    store = MemoryStore(tmp_path / "memory.sqlite3", embedder=embedder)
+    store.add("I planted tomatoes in the garden", thread="last spring", kind="turn", speaker="user")
+    try:
+        keeper = MemoryKeeper(store, "default", Config().memory, "Sam")
+        llm = SlowWarmUp([])
+        models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
+        engine = Engine(Config(), models, None, lambda e: None, keeper)
+        # Undisturbed: the prefix, then the prefix with the memories for "tomatoes" at its end.
+        engine._warm_in_background([], "how are my tomatoes")
+        engine._warming.result(timeout=10)
+        assert len(llm.warmed) == 2 and "planted tomatoes" in last_user(llm.warmed[1])
+        assert engine._ahead and "planted tomatoes" in engine._ahead[0]
+        # A turn begins while the prefix is evaluated: the memories step is left out, and the
+        # turn does not count on memories that were never evaluated.
+        engine._warm_in_background([], "how are my tomatoes")
+        engine._turns += 1  # what _generate does as a reply begins
+        engine._warming.result(timeout=10)
+        assert len(llm.warmed) == 3 and not last_user(llm.warmed[2]).startswith(HEADER)
+        assert engine._ahead == []
+    finally:
+        store.close()
