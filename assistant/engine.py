@@ -893,8 +893,12 @@ class Engine:
         """Memories for what the user last said, to evaluate before their next turn needs them."""
         if self.memory is None or not about:
             return []
+        try:
+            recalled = self.memory.recall(about)
+        except Exception:  # e.g. the database is busy: the prefix is still worth evaluating
+            return []
         budget = self.config.memory.recall_ahead_tokens
-        return prompt.fit_memories(self.memory.recall(about), budget, self._count_tokens)
+        return prompt.fit_memories(recalled, budget, self._count_tokens)
 
     def warm_up(self) -> None:
         """Evaluate the stable prompt prefix (persona, pinned facts, history) ahead of need."""
