@@ -16,6 +16,7 @@ import queue
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -157,6 +158,7 @@ class Engine:
         self._going_on: float | None = None
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
+        self._unheard: deque[Frame] = deque()  # read from the mic, not yet heard (see _poll)
         self._last_stt_s = 0.0
         self._worker: _Worker | None = None  # runs model calls (see _run_on_worker)
         # Evaluates the next prompt in the background (_prewarm). The language model takes one
@@ -228,6 +230,7 @@ class Engine:
             self._serve_inbox()
             return
         self._mic = mic
+        self._unheard.clear()
         self._resume_at = 0.0
         clock = mic.clock
         self.emit(ev.Listening(0.0))
@@ -235,7 +238,9 @@ class Engine:
             for frame in mic.frames():
                 if self._stopped.is_set() or not self._pump(clock):
                     break
-                self._on_frame(frame, clock)
+                self._unheard.append(frame)
+                while self._unheard:  # oldest first; _poll may take and give back some
+                    self._on_frame(self._unheard.popleft(), clock)
             else:
                 last = self.listener.flush()
                 if last is not None:
@@ -529,7 +534,15 @@ class Engine:
         mic = self._mic
         if mic is None or clock is None or self._cancelled:
             return self._cancelled
-        for frame in mic.poll():
+        frames = [*self._unheard, *mic.poll()]
+        self._unheard.clear()
+        for i, frame in enumerate(frames):
+            if self._cancelled:
+                # A frame of this batch dropped the reply: the rest is heard once it has
+                # unwound. Heard now, a pause among them would find it still generating and not
+                # be prepared (a 32 ms blip of voice, then the pause: 7 of 25 device runs).
+                self._unheard.extendleft(reversed(frames[i:]))
+                break
             self._settle_pause(frame.t)
             if not self._listening:
                 continue

@@ -482,6 +482,41 @@ def test_a_pause_while_a_dropped_reply_unwinds_is_still_prepared():
     assert len(speaker._segments) == 1  # the dropped reply never made a sound
 
 
+class _SlowTranscriber(FixedTranscriber):
+    """Whisper's time on a busy machine: the mic piles up meanwhile, then arrives in one batch."""
+
+    def transcribe(self, pcm):
+        import time
+
+        time.sleep(0.3)
+        return super().transcribe(pcm)
+
+
+def test_a_pause_right_after_a_blip_that_dropped_the_reply_is_still_prepared():
+    # "What time is it" … 100 ms … a 40 ms blip (the tail of "it?") … silence. The transcription
+    # at the first pause takes 300 ms, so the blip (which drops that reply) and the pause after
+    # it arrive in one batch while the reply is generating. That second pause must still be
+    # prepared: answered at once, not after the end silence and another transcription.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.1), tone(0.04), silence(3.0)])
+    models = Models(
+        EnergyVad(),
+        _SlowTranscriber(["What time is it?", "What time is it?"]),
+        ScriptedChatModel(["Noon.", "Noon."]),
+        ToneSynthesizer(),
+    )
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(Config(), models, speaker, got.append)
+    engine.run(mic)
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text) == ("What time is it?", "Noon.")
+    # Prepared at the second pause: ~64 ms + 300 ms of transcription. Missed, it waits for the
+    # 400 ms end silence and then transcribes again: ~700 ms or more.
+    assert turn.timings_ms["end_of_speech_to_first_audio"] < 550
+    assert len(speaker._segments) == 1
+
+
 def test_an_unfinished_sentence_waits_for_the_end_silence():
     pcm = np.concatenate([silence(1.0), tone(1.0), silence(3.0)])
     got, _, _ = _barge_run(pcm, ["I want to go to the"], ["Where to?"], barge_in=False)
