@@ -580,6 +580,9 @@ def device_latency(
 # -- barge-in ------------------------------------------------------------------------------------
 
 
+_CLIP_AFTER_REPLY_S = 0.3  # see file_bargein
+
+
 def file_bargein(
     questions: list[str],
     audio: dict[str, np.ndarray],
@@ -592,7 +595,8 @@ def file_bargein(
 
     Each pass is a fresh `talk --fast --barge-in on` over the question alone (then question +
     interruption), so the reply starts at nearly the same time in both (greedy sampling, no
-    history); the interruption's speech begins 0.5–1.0 s into the reply.
+    history); the interruption's speech begins 0.5–1.0 s into the reply (later for a clip whose
+    speech begins late, so that the clip starts at least _CLIP_AFTER_REPLY_S into it).
     """
     placed: list[dict[str, Any]] = []
     for q in questions:
@@ -608,14 +612,17 @@ def file_bargein(
         who = INTERRUPTERS[k % len(INTERRUPTERS)]
         offset = 0.5 + 0.5 * (k % 6) / 5  # 0.5 … 1.0 s into the reply
         e = ends[who]
-        at = start + offset - (e["onset_silero"] or 0.0)
+        # The clip itself starts no sooner than _CLIP_AFTER_REPLY_S into the reply: a clip whose
+        # speech begins late (Silero onset 0.5-0.8 s) otherwise starts before the reply, and the
+        # engine hears a click or breath at its start as the user going on, not as barge-in.
+        at = max(start + offset - (e["onset_silero"] or 0.0), start + _CLIP_AFTER_REPLY_S)
         pcm = overlay(base, audio[who], at)
         events, out, rate, _ = run_file(pcm, f"barge-{k}-b", work, cfg, "--barge-in", "on")
         p: dict[str, Any] = {
             "clip": q,
             "interrupter": who,
             "at_s": round(at, 3),
-            "offset_s": offset,
+            "offset_s": round(at + (e["onset_silero"] or 0.0) - start, 3),  # speech into reply
             "pass1_reply_s": [start, end],
         }
         onsets = {k: at + e[f"onset_{k}"] for k in ("silero", "energy") if e[f"onset_{k}"]}
