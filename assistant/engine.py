@@ -965,7 +965,10 @@ class Engine:
                 if self._turns != turns:
                     return  # a turn has begun since: it must not wait for these memories
                 llm.warm_up(with_ahead)
-                self._ahead = ahead
+                # Not if a turn began meanwhile: its prompt replaced them in the model's cache,
+                # and a "forget …" turn may have erased one of them.
+                if self._turns == turns:
+                    self._ahead = ahead
 
         if self._warmer is None:
             self._warmer = _Worker(niceness=_WARMER_NICENESS)

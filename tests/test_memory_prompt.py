@@ -166,3 +166,41 @@ def test_a_turn_that_begins_during_the_warm_up_never_waits_for_the_memories_step
         assert engine._ahead == []
     finally:
         store.close()
+
+
+class HeldWarmUp(ScriptedChatModel):
+    """A model whose warm-up with memories waits until the test lets it finish."""
+
+    def __init__(self):
+        import threading
+
+        super().__init__([])
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def warm_up(self, messages):
+        super().warm_up(messages)
+        if last_user(messages).startswith(HEADER):
+            self.started.set()
+            self.release.wait(10)
+
+
+def test_memories_evaluated_while_a_turn_began_are_not_counted_on(tmp_path, embedder):
+    # A turn (here: "forget what I said about tomatoes") begins while the memories step runs:
+    # its prompt replaces them in the model's cache, and it may erase one of them, so the next
+    # turn must not count them as evaluated.
+    store = MemoryStore(tmp_path / "memory.sqlite3", embedder=embedder)
+    store.add("I planted tomatoes in the garden", thread="last spring", kind="turn", speaker="user")
+    try:
+        keeper = MemoryKeeper(store, "default", Config().memory, "Sam")
+        llm = HeldWarmUp()
+        models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
+        engine = Engine(Config(), models, None, lambda e: None, keeper)
+        engine._warm_in_background([], "how are my tomatoes")
+        assert llm.started.wait(10)  # the memories step is evaluating now
+        engine._turns += 1  # what _generate does as a reply begins
+        llm.release.set()
+        engine._warming.result(timeout=10)
+        assert engine._ahead == []
+    finally:
+        store.close()
