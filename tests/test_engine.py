@@ -22,10 +22,14 @@ from assistant.testing.fakes import (
 )
 
 
-def run(pcm, texts, replies, config=None):
+def run(pcm, texts, replies, config=None, stt=None, llm=None):
+    """A fast-fed file through an engine with fake models (stt and llm replace the defaults)."""
     config = config or Config()
     models = Models(
-        EnergyVad(), FixedTranscriber(texts), ScriptedChatModel(replies), ToneSynthesizer()
+        EnergyVad(),
+        stt or FixedTranscriber(texts),
+        llm or ScriptedChatModel(replies),
+        ToneSynthesizer(),
     )
     mic = FileMicrophone(pcm, realtime=False)
     speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
@@ -120,16 +124,7 @@ def test_a_fast_fed_file_gives_the_warm_up_the_silence_a_live_one_would():
     # faster than real time skips that silence at once: the next turn would wait for the model
     # and its latency would include the warm-up. Idle, the engine lets it finish first.
     pcm = np.concatenate([tone(0.8), silence(6.0), tone(0.8), silence(3.0)])
-    models = Models(
-        EnergyVad(),
-        FixedTranscriber(["one", "two"]),
-        SlowWarmUp(["First.", "Second."]),
-        ToneSynthesizer(),
-    )
-    mic = FileMicrophone(pcm, realtime=False)
-    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
-    got: list[ev.Event] = []
-    Engine(Config(), models, speaker, got.append).run(mic)
+    got, _, models, _ = run(pcm, ["one", "two"], [], llm=SlowWarmUp(["First.", "Second."]))
     first, second = of(got, ev.Turn)
     assert [k for k, _ in models.llm.log] == ["stream", "warm_up", "stream", "warm_up"]
     assert second.timings_ms["llm_first_token"] < 200, second.timings_ms
@@ -498,17 +493,8 @@ def test_a_pause_right_after_a_blip_that_dropped_the_reply_is_still_prepared():
     # it arrive in one batch while the reply is generating. That second pause must still be
     # prepared: answered at once, not after the end silence and another transcription.
     pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.1), tone(0.04), silence(3.0)])
-    models = Models(
-        EnergyVad(),
-        _SlowTranscriber(["What time is it?", "What time is it?"]),
-        ScriptedChatModel(["Noon.", "Noon."]),
-        ToneSynthesizer(),
-    )
-    mic = FileMicrophone(pcm, realtime=False)
-    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
-    got: list[ev.Event] = []
-    engine = Engine(Config(), models, speaker, got.append)
-    engine.run(mic)
+    stt = _SlowTranscriber(["What time is it?", "What time is it?"])
+    got, speaker, _, _ = run(pcm, [], ["Noon.", "Noon."], stt=stt)
     (turn,) = of(got, ev.Turn)
     assert (turn.user_text, turn.reply_text) == ("What time is it?", "Noon.")
     # Prepared at the second pause: ~64 ms + 300 ms of transcription. Missed, it waits for the
