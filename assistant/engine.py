@@ -704,6 +704,10 @@ class Engine:
             return
         heard = r.heard(cut_at)
         interrupted = cut_at is not None and (heard != r.text or r.cancelled)
+        if interrupted:
+            # The warm-up after it assumed it would be heard in full: the next prompt differs
+            # before the memories evaluated ahead, so they would cost their full time again.
+            self._ahead, self._turns = [], self._turns + 1
         if r.first_audio_at is not None and self.speaker:
             self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
         if interrupted and not heard:

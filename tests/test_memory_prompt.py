@@ -204,3 +204,25 @@ def test_memories_evaluated_while_a_turn_began_are_not_counted_on(tmp_path, embe
         assert engine._ahead == []
     finally:
         store.close()
+
+
+def test_a_reply_cut_short_drops_the_memories_evaluated_ahead():
+    # The warm-up after a reply assumes it is heard in full. Cut short, the next prompt's history
+    # differs before those memories, so they are no longer in the cache: counting on them would
+    # make the next turn (often the one that interrupted) evaluate them again, up to ~1 s.
+    from assistant.reply import Chunk, Reply
+
+    models = Models(EnergyVad(), FixedTranscriber([]), ScriptedChatModel([]), ToneSynthesizer())
+    engine = Engine(Config(), models, None, lambda e: None)
+    engine._ahead = ["[May 2023] user: I planted tomatoes in the garden"]
+    turns = engine._turns
+    r = Reply("tell me about my garden")
+    r.chunks = [Chunk("Your tomatoes were planted in May, and the garden is lovely.", 1.0, 4.0)]
+    r.first_audio_at = 1.0
+    engine._finalize(r, 2.0)  # cut a third of the way in
+    assert engine.history.exchanges[-1].interrupted
+    assert engine._ahead == [] and engine._turns == turns + 1
+    # Heard in full, they stay.
+    engine._ahead = ["[May 2023] user: I planted tomatoes in the garden"]
+    engine._finalize(Reply("and the roses?", chunks=[Chunk("Blooming.", 5.0, 6.0)]), None)
+    assert engine._ahead
