@@ -170,7 +170,9 @@ class Engine:
         # Memories recalled for the last turn and evaluated with the next prompt's prefix (see
         # _warm_in_background): the next turn's prompt keeps them first, so they cost nothing.
         self._ahead: list[str] = []
-        self._turns = 0  # replies begun: a background warm-up's optional step yields to a new one
+        # Counts what makes memories evaluated ahead stop counting (a reply begun, a prompt
+        # changed before them, a memory forgotten): a warm-up evaluating them checks it.
+        self._ahead_epoch = 0
         # The reply played early (its words sounded finished) while the end of the turn is not
         # confirmed yet: the confirmation must find it even once it has played out.
         self._early: Reply | None = None
@@ -707,7 +709,7 @@ class Engine:
         if interrupted:
             # The warm-up after it assumed it would be heard in full: the next prompt differs
             # before the memories evaluated ahead, so they would cost their full time again.
-            self._ahead, self._turns = [], self._turns + 1
+            self._drop_ahead()
         if r.first_audio_at is not None and self.speaker:
             self.emit(ev.SpeakingEnded(round(r.until if cut_at is None else cut_at, 3)))
         if interrupted and not heard:
@@ -804,7 +806,7 @@ class Engine:
         """Stream the LLM into r, speaking each chunk as it completes; stop when cancelled."""
         user_text = r.user_text
         timings = r.timings
-        self._turns += 1
+        self._ahead_epoch += 1  # a reply begins: a warm-up's memories step must not delay it
         if stt_s is not None:
             timings["stt"] = _ms(stt_s)
         if r.utterance_start is None:  # a prepared reply reports its thinking once committed
@@ -906,6 +908,10 @@ class Engine:
         budget = self.config.memory.recall_tokens
         return prompt.memory_block(self._ahead, recalled, budget, self._count_tokens)
 
+    def _drop_ahead(self) -> None:
+        """Memories evaluated ahead no longer count, nor those a warm-up is evaluating now."""
+        self._ahead, self._ahead_epoch = [], self._ahead_epoch + 1
+
     def _recall_ahead(self, about: str) -> list[str]:
         """Memories for what the user last said, to evaluate before their next turn needs them."""
         if self.memory is None or not about:
@@ -923,7 +929,7 @@ class Engine:
         if self.memory:
             self.memory.recall("hello")  # loads the embedder and the vector index now, not mid-turn
         messages = self._messages("Hi", facts, [])
-        self._ahead = []
+        self._drop_ahead()
         self._run_on_worker(self._locked(lambda: self.models.llm.warm_up(messages)))
 
     def _prewarm(self, r: Reply) -> None:
@@ -956,8 +962,8 @@ class Engine:
             with_ahead = self._messages("Hi", facts, ahead, history) if ahead else None
         except Exception:  # only a head start: the turn itself will evaluate what it needs
             return
-        self._ahead = []
-        turns = self._turns
+        self._drop_ahead()  # and an older warm-up still queued no longer sets its own
+        epoch = self._ahead_epoch
         llm = self.models.llm
 
         def warm() -> None:
@@ -966,12 +972,12 @@ class Engine:
             if with_ahead is None:
                 return
             with self._llm_lock:
-                if self._turns != turns:
+                if self._ahead_epoch != epoch:
                     return  # a turn has begun since: it must not wait for these memories
                 llm.warm_up(with_ahead)
                 # Not if a turn began meanwhile: its prompt replaced them in the model's cache,
                 # and a "forget …" turn may have erased one of them.
-                if self._turns == turns:
+                if self._ahead_epoch == epoch:
                     self._ahead = ahead
 
         if self._warmer is None:
@@ -1007,7 +1013,7 @@ class Engine:
             return None
         answer, forgotten = result
         if forgotten:  # what was forgotten must leave the conversation too
-            self._ahead = []
+            self._drop_ahead()
             self.history.exchanges = [
                 ex
                 for ex in self.history.exchanges

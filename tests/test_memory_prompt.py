@@ -160,7 +160,7 @@ def test_a_turn_that_begins_during_the_warm_up_never_waits_for_the_memories_step
         # A turn begins while the prefix is evaluated: the memories step is left out, and the
         # turn does not count on memories that were never evaluated.
         engine._warm_in_background([], "how are my tomatoes")
-        engine._turns += 1  # what _generate does as a reply begins
+        engine._ahead_epoch += 1  # what _generate does as a reply begins
         engine._warming.result(timeout=10)
         assert len(llm.warmed) == 3 and not last_user(llm.warmed[2]).startswith(HEADER)
         assert engine._ahead == []
@@ -198,7 +198,7 @@ def test_memories_evaluated_while_a_turn_began_are_not_counted_on(tmp_path, embe
         engine = Engine(Config(), models, None, lambda e: None, keeper)
         engine._warm_in_background([], "how are my tomatoes")
         assert llm.started.wait(10)  # the memories step is evaluating now
-        engine._turns += 1  # what _generate does as a reply begins
+        engine._ahead_epoch += 1  # what _generate does as a reply begins
         llm.release.set()
         engine._warming.result(timeout=10)
         assert engine._ahead == []
@@ -215,14 +215,35 @@ def test_a_reply_cut_short_drops_the_memories_evaluated_ahead():
     models = Models(EnergyVad(), FixedTranscriber([]), ScriptedChatModel([]), ToneSynthesizer())
     engine = Engine(Config(), models, None, lambda e: None)
     engine._ahead = ["[May 2023] user: I planted tomatoes in the garden"]
-    turns = engine._turns
+    epoch = engine._ahead_epoch
     r = Reply("tell me about my garden")
     r.chunks = [Chunk("Your tomatoes were planted in May, and the garden is lovely.", 1.0, 4.0)]
     r.first_audio_at = 1.0
     engine._finalize(r, 2.0)  # cut a third of the way in
     assert engine.history.exchanges[-1].interrupted
-    assert engine._ahead == [] and engine._turns == turns + 1
+    assert engine._ahead == [] and engine._ahead_epoch == epoch + 1
     # Heard in full, they stay.
     engine._ahead = ["[May 2023] user: I planted tomatoes in the garden"]
     engine._finalize(Reply("and the roses?", chunks=[Chunk("Blooming.", 5.0, 6.0)]), None)
     assert engine._ahead
+
+
+def test_an_older_warm_up_never_sets_its_memories_over_a_newer_one(tmp_path, embedder):
+    # Two warm-ups queued back to back (a reply's, then one for a new pinned fact): the first
+    # one's memories step ends after the second was queued, whose prefix replaces them in the
+    # cache, so they must not be counted on.
+    store = MemoryStore(tmp_path / "memory.sqlite3", embedder=embedder)
+    store.add("I planted tomatoes in the garden", thread="last spring", kind="turn", speaker="user")
+    try:
+        keeper = MemoryKeeper(store, "default", Config().memory, "Sam")
+        llm = HeldWarmUp()
+        models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
+        engine = Engine(Config(), models, None, lambda e: None, keeper)
+        engine._warm_in_background([], "how are my tomatoes")
+        assert llm.started.wait(10)  # its memories step is evaluating now
+        engine._warm_in_background([], "")  # queued behind it, with no memories of its own
+        llm.release.set()
+        engine._warming.result(timeout=10)
+        assert engine._ahead == []
+    finally:
+        store.close()
