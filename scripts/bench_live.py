@@ -103,6 +103,8 @@ def with_settings(text: str, settings: list[str]) -> str:
     """A config's TOML text with `section.key=value` settings added (A/B runs: --set)."""
     import tomllib
 
+    import tomlkit
+
     tree = tomllib.loads(text)
     for setting in settings:
         name, _, value = setting.partition("=")
@@ -111,12 +113,7 @@ def with_settings(text: str, settings: list[str]) -> str:
             sys.exit(f"bench_live: --set wants section.key=value, not {setting!r}")
         # A run's own setting wins (speculation_off keeps speculate_ms = 0).
         tree.setdefault(section, {}).setdefault(key, tomllib.loads(f"v = {value.strip()}")["v"])
-    lines = []
-    for section, values in tree.items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
-        lines.append("")
-    return "\n".join(lines)
+    return tomlkit.dumps(tree)
 
 
 # -- pure helpers (tested in tests/test_bench_live.py) -------------------------------------------
@@ -317,8 +314,7 @@ def seed_memories(work: Path, conversations: int) -> dict[str, Any]:
     A fresh profile recalls nothing (the current conversation is never recalled), so without
     this the benchmark never pays for the memories a returning user's prompt carries.
     """
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import bench_memory
+    import bench_memory  # scripts/ is on the path (top of this file)
 
     from assistant.memory import MemoryStore
 
