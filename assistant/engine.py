@@ -159,6 +159,8 @@ class Engine:
         self._interrupt_requested = threading.Event()
         self._waiting: list[Utterance] = []  # said while a reply was being generated
         self._unheard: deque[Frame] = deque()  # read from the mic, not yet heard (see _poll)
+        # What the listener reported and the engine has not handled yet, oldest first (see _hear).
+        self._reported: deque[Onset | Started | Resumed | Utterance] = deque()
         self._last_stt_s = 0.0
         self._worker: _Worker | None = None  # runs model calls (see _run_on_worker)
         # Evaluates the next prompt in the background (_prewarm). The language model takes one
@@ -233,6 +235,7 @@ class Engine:
             return
         self._mic = mic
         self._unheard.clear()
+        self._reported.clear()
         self._resume_at = 0.0
         clock = mic.clock
         self.emit(ev.Listening(0.0))
@@ -244,6 +247,7 @@ class Engine:
                 while self._unheard:  # oldest first; _poll may take and give back some
                     self._on_frame(self._unheard.popleft(), clock)
             else:
+                self._handle_reported(clock)
                 last = self.listener.flush()
                 if last is not None:
                     self._utterance_done(last, clock)
@@ -357,7 +361,22 @@ class Engine:
         ):
             self._going_on = None
             self._interrupt(clock)  # it started too soon: the user talks over it
-        for item in items:
+        self._reported.extend(items)
+        self._handle_reported(clock)
+        self._commit_due()
+
+    def _handle_reported(self, clock: Clock) -> None:
+        """Handle what the listener reported, oldest first, even across nested calls.
+
+        One block can report two things (a pause and the speech going on), and handling one may
+        take a while (a pause is transcribed and answered) while _poll hears newer blocks. Those
+        must not be handled before the rest of this one: a pause's Resumed handled after the end
+        of the turn it belonged to dropped the confirmed reply, and the turn was lost.
+        """
+        while self._reported:
+            if self._generating is not None and self._cancelled:
+                break  # handled once the dropped reply has unwound (as _poll's frames are)
+            item = self._reported.popleft()
             if isinstance(item, Onset):
                 self._pause()
             elif isinstance(item, Started):
@@ -373,7 +392,6 @@ class Engine:
             else:
                 self._going_on = None
                 self._utterance_done(item, clock)
-        self._commit_due()
 
     def _commit_due(self) -> None:
         """Play the reply prepared at a pause once the pause has lasted early_commit_ms."""

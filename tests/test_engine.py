@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from assistant import events as ev
-from assistant.audio.files import FileMicrophone, FileSpeaker
+from assistant.audio.files import FRAME_SAMPLES, FileMicrophone, FileSpeaker
+from assistant.audio.ports import Frame
 from assistant.config import Config
 from assistant.engine import Engine, Models
 from assistant.history import Exchange, History
@@ -480,10 +481,14 @@ def test_a_pause_while_a_dropped_reply_unwinds_is_still_prepared():
 class _SlowTranscriber(FixedTranscriber):
     """Whisper's time on a busy machine: the mic piles up meanwhile, then arrives in one batch."""
 
+    def __init__(self, texts, seconds: float = 0.3):
+        super().__init__(texts)
+        self.seconds = seconds
+
     def transcribe(self, pcm):
         import time
 
-        time.sleep(0.3)
+        time.sleep(self.seconds)
         return super().transcribe(pcm)
 
 
@@ -500,6 +505,53 @@ def test_a_pause_right_after_a_blip_that_dropped_the_reply_is_still_prepared():
     # Prepared at the second pause: ~64 ms + 300 ms of transcription. Missed, it waits for the
     # 400 ms end silence and then transcribes again: ~700 ms or more.
     assert turn.timings_ms["end_of_speech_to_first_audio"] < 550
+    assert len(speaker._segments) == 1
+
+
+class _WideFrameMic(FileMicrophone):
+    """A microphone whose blocks hold two VAD chunks (64 ms), as a resampled device's sometimes do.
+
+    One block can then end a pause and resume the speech: the listener reports both at once.
+    """
+
+    def _frame(self):
+        start = self._pos
+        self._pos += 2 * FRAME_SAMPLES
+        return Frame(self.pcm[start : start + 2 * FRAME_SAMPLES], start / 16_000)
+
+    def poll(self):
+        out = []
+        while (
+            self._pos < len(self.pcm)
+            and (self._pos + 2 * FRAME_SAMPLES) / 16_000 <= self.clock.now()
+        ):
+            out.append(self._frame())
+        return out
+
+
+def test_a_pause_and_its_end_heard_in_one_block_are_handled_in_order():
+    # "What time is it?", then one block holding a 32 ms pause and a 32 ms blip, then silence.
+    # The pause is prepared (the transcription takes 500 ms); meanwhile the mic hears the pause
+    # after the blip, which ends the turn. The blip's Resumed, reported with the first pause,
+    # must be handled before that: handled after it, it took the confirmed reply for one played
+    # early and dropped it before its first sound, so half-duplex lost the turn (1 in ~60 runs
+    # of tests/test_audio_devices.py with speculation at 32 ms).
+    config = Config(vad=dataclasses.replace(Config().vad, speculate_ms=32))
+    pcm = np.concatenate([silence(1.024), tone(1.024), silence(0.032), tone(0.032), silence(3.0)])
+    stt = _SlowTranscriber(["What time is it?"] * 3, seconds=0.5)
+    models = Models(EnergyVad(), stt, ScriptedChatModel(["Noon."] * 3), ToneSynthesizer())
+    mic = _WideFrameMic(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(config, models, speaker, got.append)
+    engine.barge_in = False
+    engine.run(mic)
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text, turn.interrupted) == (
+        "What time is it?",
+        "Noon.",
+        False,
+    )
     assert len(speaker._segments) == 1
 
 
