@@ -93,6 +93,9 @@ class LlmConfig:
     temperature: float = 0.7
     top_p: float = 0.9
     repeat_penalty: float = 1.1
+    # A reply may not repeat any run of this many tokens from its earlier replies (0 = off): the
+    # small default model otherwise copies its last reply, whatever the user said.
+    no_repeat_ngram: int = 4
     # Thinking on a model server (OpenAI-compatible API) instead of the embedded llama.cpp.
     backend: str = "llama-cpp"  # "llama-cpp" (the GGUF above, in-process) or "openai" (a server)
     url: str = ""  # the server's API base, e.g. "http://127.0.0.1:8080/v1"
@@ -105,6 +108,12 @@ class LlmConfig:
     first_token_timeout_s: float = 20.0
     token_timeout_s: float = 10.0  # the longest pause between two tokens of a reply
     offline_reply: str = "Sorry, I lost the connection to my server."
+
+    def __post_init__(self) -> None:
+        if self.no_repeat_ngram < 0 or self.no_repeat_ngram == 1:
+            raise AssistantError(
+                f"[llm] no_repeat_ngram must be 0 (off) or at least 2, not {self.no_repeat_ngram}"
+            )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from assistant.config import LlmConfig
 from assistant.errors import AssistantError
 
@@ -51,8 +53,10 @@ class LlamaChatModel:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
+        ban = self._no_copy(messages)
         chunks = self._llm.create_chat_completion(
             messages=messages,
+            logits_processor=ban,
             stream=True,
             max_tokens=self.config.max_tokens,
             temperature=self.config.temperature,
@@ -63,6 +67,39 @@ class LlamaChatModel:
             delta = chunk["choices"][0]["delta"].get("content")
             if delta:
                 yield delta
+
+    def _no_copy(self, messages: list[Message]):
+        """A logits processor that keeps the reply from repeating its earlier replies' n-grams.
+
+        Like transformers' no_repeat_ngram_size, but over the assistant's earlier messages in
+        the prompt: a token that would complete a run of `no_repeat_ngram` tokens found in one of
+        them is ruled out. None when there is nothing to keep it from.
+        """
+        from llama_cpp import LogitsProcessorList
+
+        n = self.config.no_repeat_ngram
+        follows: dict[tuple[int, ...], list[int]] = {}
+        for m in messages:
+            if not n or m["role"] != "assistant":
+                continue
+            ids = self._llm.tokenize(m["content"].encode("utf-8"), add_bos=False)
+            for i in range(len(ids) - n + 1):
+                follows.setdefault(tuple(ids[i : i + n - 1]), []).append(ids[i + n - 1])
+        if not follows:
+            return None
+        prompt_len: list[int] = []
+
+        def ban(input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+            if not prompt_len:  # first called before the reply's first token
+                prompt_len.append(len(input_ids))
+            made = input_ids[prompt_len[0] :]
+            if len(made) >= n - 1:
+                banned = follows.get(tuple(int(t) for t in made[len(made) - n + 1 :]))
+                if banned:
+                    scores[banned] = -np.inf
+            return scores
+
+        return LogitsProcessorList([ban])
 
     def warm_up(self, messages: list[Message]) -> None:
         """Evaluate the prompt once so its prefix is cached for the first real turn."""
