@@ -65,6 +65,7 @@ class VadConfig:
     early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended
     early_commit_ms: int = 160  # ... once the silence has lasted this long
     pre_roll_ms: int = 500  # audio kept from before speech started (Silero can be late)
+    fragment_join_ms: int = 1000  # voice too short for speech this soon before speech joins it
     post_roll_ms: int = 150  # audio kept after speech ended
     max_utterance_s: float = 30.0  # a turn is cut here even if the user keeps talking
 

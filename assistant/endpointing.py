@@ -75,6 +75,12 @@ class Endpointer:
         self._paused = False
         self._onset_told = False
         self._end_silence_s = self.config.end_silence_ms / 1000
+        self._fragment: tuple[float, float] | None = None
+
+    @property
+    def fragment(self) -> tuple[float, float] | None:
+        """(start, end) of the last voice that came to nothing (too short to be speech)."""
+        return self._fragment
 
     def wait_longer(self, end_silence_ms: int) -> None:
         """End the current pause only after end_silence_ms of silence (the words sound unfinished).
@@ -114,6 +120,7 @@ class Endpointer:
         if self._state == "maybe":
             if not voiced:
                 self._state = "idle"
+                self._fragment = (self._start, self._last_voiced_end)
                 return None
             self._last_voiced_end = end
             if end - self._start >= c.min_speech_ms / 1000:

@@ -42,7 +42,10 @@ class Listener:
         self.vad = vad
         self.config = config
         self.endpointer = Endpointer(config)
-        keep_s = (config.pre_roll_ms + config.min_speech_ms) / 1000 + 4 * _CHUNK_S
+        # Enough for the pre-roll before a fragment of voice that may join the speech (_event).
+        keep_s = (
+            config.pre_roll_ms + config.fragment_join_ms + 2 * config.min_speech_ms
+        ) / 1000 + 4 * _CHUNK_S
         self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=int(keep_s / _CHUNK_S) + 1)
         self._pending = np.zeros(0, np.float32)
         self._pending_t = 0.0
@@ -143,6 +146,13 @@ class Listener:
         """What an endpointer event means for the listener (an utterance cut, or passed on)."""
         if isinstance(event, Started):
             since = event.t - self.config.pre_roll_ms / 1000
+            fragment = self.endpointer.fragment
+            join_s = self.config.fragment_join_ms / 1000
+            if fragment is not None and event.t - fragment[1] <= join_s:
+                # Voice just before, too short to count on its own, is the start of what they
+                # say ("ask … not"): without it Whisper heard nothing in "not". The pre-roll
+                # goes before it, as before any speech (Silero is as late on it).
+                since = min(since, fragment[0] - self.config.pre_roll_ms / 1000)
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]
             return event
         if isinstance(event, Ended):

@@ -152,3 +152,48 @@ def test_waiting_longer_holds_the_pause_until_the_longer_silence_or_the_speech_g
     feed(1.2, 0.0)
     assert [name for name, _ in seen] == ["Paused", "Ended"]
     assert seen[-1][1] >= voice_end + 1.0 - 1e-6  # only after the full second of silence
+
+
+def test_voice_too_short_for_speech_is_remembered_as_a_fragment():
+    ep = Endpointer(VadConfig())
+    for i, p in enumerate(frames(0.5, 0.0) + frames(0.096, 0.9) + frames(0.2, 0.0)):
+        ep.update(p, i * STEP, STEP)
+    assert ep.fragment is not None
+    assert abs(ep.fragment[0] - 0.5) < 0.04 and abs(ep.fragment[1] - 0.596) < 0.04
+    ep.reset()
+    assert ep.fragment is None
+
+
+def _utterances(pcm, config: VadConfig) -> list:
+    import numpy as np
+
+    from assistant.audio.ports import Frame
+    from assistant.listener import Listener
+    from assistant.testing.fakes import EnergyVad
+
+    listener = Listener(EnergyVad(), config)
+    got = []
+    for i in range(0, len(pcm) - 511, 512):
+        got += [x for x in listener.feed(Frame(pcm[i : i + 512], i / 16_000)) if hasattr(x, "pcm")]
+    return [u for u in got if not u.tentative and len(u.pcm) > 0 and np.any(u.pcm)]
+
+
+def test_a_fragment_of_voice_just_before_speech_is_part_of_the_utterance():
+    # "ask" (96 ms, too short to count as speech) … 0.6 s … "not what your country …"
+    import dataclasses
+
+    import numpy as np
+
+    from assistant.testing.fakes import silence, tone
+
+    pcm = np.concatenate([silence(1.024), tone(0.096), silence(0.608), tone(1.0), silence(1.5)])
+    fragment, speech = np.count_nonzero(tone(0.096)), np.count_nonzero(tone(1.0))
+    config = VadConfig()
+    (joined,) = _utterances(pcm, config)
+    assert np.count_nonzero(joined.pcm) == fragment + speech  # all of the sound
+    # Off, or said too long before, it is not.
+    (alone,) = _utterances(pcm, dataclasses.replace(config, fragment_join_ms=0))
+    assert np.count_nonzero(alone.pcm) == speech
+    early = np.concatenate([silence(1.024), tone(0.096), silence(1.6), tone(1.0), silence(1.5)])
+    (far,) = _utterances(early, config)
+    assert np.count_nonzero(far.pcm) == speech
