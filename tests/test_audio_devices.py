@@ -470,8 +470,16 @@ def test_voice_loop_on_devices(pulse, speech_dir, tmp_path, steady_config, defau
     # the speaker (both from recordings stamped on arrival, so the recorders' lag cancels).
     mic_audio = mic_rec.audio()
     lag, ncc = best_match(mic_audio, clip)
-    # (On a busy machine the sound server drops a block now and then: 0.90 was seen.)
-    assert ncc > 0.8, f"the mic recording does not contain the question (ncc {ncc:.2f})"
+    if ncc <= 0.8:
+        # On a busy machine the sound server drops a block now and then, which lowers the whole
+        # clip's match (0.90 and 0.79 were seen) but not where it fits best: its pieces must
+        # still all be there, in order (as in test_microphone_hears_speech_played_into_it).
+        pieces = match_pieces(below(mic_audio, 6000), below(clip, 6000), lag)
+        scores = np.array([p_ncc for _, p_ncc in pieces])
+        assert np.mean(scores > 0.95) >= 0.75 and scores.min() > 0.5, (
+            f"the mic recording does not contain the question (ncc {ncc:.2f}, pieces "
+            f"{[round(n, 2) for _, n in pieces]})"
+        )
     speech_end = lag + round(vad_speech_end(clip, default_config) * RATE)
     question_ended = mic_rec.arrival(speech_end)
     reply_started = speaker_rec.arrival(first)
