@@ -57,20 +57,21 @@ if has avx512f && has avx512cd && has avx512vl && has avx512dq && has avx512bw; 
 fi
 if has avx_vnni; then LLAMA_FLAGS+=" -DGGML_AVX_VNNI=ON"; fi
 STAMP="$VENV/.llama-cpp-flags"
+BUILD=0
+REINSTALL=()
 if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
-  AGAIN=()
+  BUILD=1
 elif [ "$(cat "$STAMP" 2>/dev/null)" != "$LLAMA_FLAGS" ]; then
-  AGAIN=(--force-reinstall --no-deps)
-else
-  AGAIN=(skip)
+  BUILD=1
+  REINSTALL=(--force-reinstall --no-deps)
 fi
-if [ "${AGAIN[*]}" != "skip" ]; then
+if [ "$BUILD" = 1 ]; then
   say "Building llama-cpp-python $LLAMA_VERSION for this CPU (takes about 4 minutes)"
-  if ! CMAKE_ARGS="$LLAMA_FLAGS" "${PIP[@]}" --no-cache-dir "${AGAIN[@]}" "llama-cpp-python==$LLAMA_VERSION"; then
+  if ! CMAKE_ARGS="$LLAMA_FLAGS" "${PIP[@]}" --no-cache-dir "${REINSTALL[@]}" "llama-cpp-python==$LLAMA_VERSION"; then
     say "That build failed; building the portable one instead"
-    LLAMA_FLAGS="-DGGML_NATIVE=OFF"
-    CMAKE_ARGS="$LLAMA_FLAGS" "${PIP[@]}" --no-cache-dir "${AGAIN[@]}" "llama-cpp-python==$LLAMA_VERSION"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" "${PIP[@]}" --no-cache-dir "${REINSTALL[@]}" "llama-cpp-python==$LLAMA_VERSION"
   fi
+  # The flags asked for, also when the portable build stands in: a re-run must not try again.
   echo "$LLAMA_FLAGS" > "$STAMP"
 fi
 
