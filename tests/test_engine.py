@@ -9,7 +9,6 @@ import pytest
 
 from assistant import events as ev
 from assistant.audio.files import FRAME_SAMPLES, FileMicrophone, FileSpeaker
-from assistant.audio.ports import Frame
 from assistant.config import Config
 from assistant.engine import Engine, Models
 from assistant.history import Exchange, History
@@ -508,27 +507,6 @@ def test_a_pause_right_after_a_blip_that_dropped_the_reply_is_still_prepared():
     assert len(speaker._segments) == 1
 
 
-class _WideFrameMic(FileMicrophone):
-    """A microphone whose blocks hold two VAD chunks (64 ms), as a resampled device's sometimes do.
-
-    One block can then end a pause and resume the speech: the listener reports both at once.
-    """
-
-    def _frame(self):
-        start = self._pos
-        self._pos += 2 * FRAME_SAMPLES
-        return Frame(self.pcm[start : start + 2 * FRAME_SAMPLES], start / 16_000)
-
-    def poll(self):
-        out = []
-        while (
-            self._pos < len(self.pcm)
-            and (self._pos + 2 * FRAME_SAMPLES) / 16_000 <= self.clock.now()
-        ):
-            out.append(self._frame())
-        return out
-
-
 def test_a_pause_and_its_end_heard_in_one_block_are_handled_in_order():
     # "What time is it?", then one block holding a 32 ms pause and a 32 ms blip, then silence.
     # The pause is prepared (the transcription takes 500 ms); meanwhile the mic hears the pause
@@ -540,7 +518,9 @@ def test_a_pause_and_its_end_heard_in_one_block_are_handled_in_order():
     pcm = np.concatenate([silence(1.024), tone(1.024), silence(0.032), tone(0.032), silence(3.0)])
     stt = _SlowTranscriber(["What time is it?"] * 3, seconds=0.5)
     models = Models(EnergyVad(), stt, ScriptedChatModel(["Noon."] * 3), ToneSynthesizer())
-    mic = _WideFrameMic(pcm, realtime=False)
+    # Blocks of two VAD chunks (64 ms), as a resampled device's sometimes are: one block can
+    # then end a pause and resume the speech, and the listener reports both at once.
+    mic = FileMicrophone(pcm, realtime=False, block=2 * FRAME_SAMPLES)
     speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
     got: list[ev.Event] = []
     engine = Engine(config, models, speaker, got.append)

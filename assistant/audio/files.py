@@ -22,8 +22,15 @@ class FileMicrophone:
     end of the last utterance can be detected, as a live microphone would hear.
     """
 
-    def __init__(self, pcm: np.ndarray, realtime: bool = True, trailing_silence_s: float = 1.5):
+    def __init__(
+        self,
+        pcm: np.ndarray,
+        realtime: bool = True,
+        trailing_silence_s: float = 1.5,
+        block: int = FRAME_SAMPLES,
+    ):
         self.pcm = np.concatenate([pcm, np.zeros(int(trailing_silence_s * RATE), np.float32)])
+        self.block = block  # samples a frame; a device's blocks need not match the VAD's chunks
         self.duration = len(pcm) / RATE
         self.realtime = realtime
         self.clock: Clock = WallClock() if realtime else VirtualClock()
@@ -51,14 +58,14 @@ class FileMicrophone:
     def poll(self) -> list[Frame]:
         """The frames that have "arrived" by now, without waiting (see Microphone.poll)."""
         out = []
-        while self._pos < len(self.pcm) and (self._pos + FRAME_SAMPLES) / RATE <= self.clock.now():
+        while self._pos < len(self.pcm) and (self._pos + self.block) / RATE <= self.clock.now():
             out.append(self._frame())
         return out
 
     def _frame(self) -> Frame:
         start = self._pos
-        self._pos += FRAME_SAMPLES
-        return Frame(self.pcm[start : start + FRAME_SAMPLES], start / RATE)
+        self._pos += self.block
+        return Frame(self.pcm[start : start + self.block], start / RATE)
 
     def close(self) -> None:
         pass
