@@ -145,14 +145,14 @@ class Listener:
     ) -> Onset | Started | Resumed | Utterance | None:
         """What an endpointer event means for the listener (an utterance cut, or passed on)."""
         if isinstance(event, Started):
-            since = event.t - self.config.pre_roll_ms / 1000
+            start = event.t
             fragment = self.endpointer.fragment
-            join_s = self.config.fragment_join_ms / 1000
-            if fragment is not None and event.t - fragment[1] <= join_s:
+            if fragment is not None and start - fragment[1] <= self.config.fragment_join_ms / 1000:
                 # Voice just before, too short to count on its own, is the start of what they
                 # say ("ask … not"): without it Whisper heard nothing in "not". The pre-roll
                 # goes before it, as before any speech (Silero is as late on it).
-                since = min(since, fragment[0] - self.config.pre_roll_ms / 1000)
+                start = fragment[0]
+            since = start - self.config.pre_roll_ms / 1000
             self._utterance = [(ct, c) for ct, c in self._history if ct + _CHUNK_S > since]
             return event
         if isinstance(event, Ended):

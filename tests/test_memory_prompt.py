@@ -6,6 +6,7 @@ model); only the microphone, the transcriber, the language model and the voice a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -185,10 +186,9 @@ class HeldWarmUp(ScriptedChatModel):
             self.release.wait(10)
 
 
-def test_memories_evaluated_while_a_turn_began_are_not_counted_on(tmp_path, embedder):
-    # A turn (here: "forget what I said about tomatoes") begins while the memories step runs:
-    # its prompt replaces them in the model's cache, and it may erase one of them, so the next
-    # turn must not count them as evaluated.
+@contextlib.contextmanager
+def _memories_step_held(tmp_path, embedder):
+    """An engine whose background warm-up is held in its memories step (about tomatoes)."""
     store = MemoryStore(tmp_path / "memory.sqlite3", embedder=embedder)
     store.add("I planted tomatoes in the garden", thread="last spring", kind="turn", speaker="user")
     try:
@@ -198,12 +198,20 @@ def test_memories_evaluated_while_a_turn_began_are_not_counted_on(tmp_path, embe
         engine = Engine(Config(), models, None, lambda e: None, keeper)
         engine._warm_in_background([], "how are my tomatoes")
         assert llm.started.wait(10)  # the memories step is evaluating now
+        yield engine, llm
+    finally:
+        store.close()
+
+
+def test_memories_evaluated_while_a_turn_began_are_not_counted_on(tmp_path, embedder):
+    # A turn (here: "forget what I said about tomatoes") begins while the memories step runs:
+    # its prompt replaces them in the model's cache, and it may erase one of them, so the next
+    # turn must not count them as evaluated.
+    with _memories_step_held(tmp_path, embedder) as (engine, llm):
         engine._ahead_epoch += 1  # what _generate does as a reply begins
         llm.release.set()
         engine._warming.result(timeout=10)
         assert engine._ahead == []
-    finally:
-        store.close()
 
 
 def test_a_reply_cut_short_drops_the_memories_evaluated_ahead():
@@ -232,18 +240,8 @@ def test_an_older_warm_up_never_sets_its_memories_over_a_newer_one(tmp_path, emb
     # Two warm-ups queued back to back (a reply's, then one for a new pinned fact): the first
     # one's memories step ends after the second was queued, whose prefix replaces them in the
     # cache, so they must not be counted on.
-    store = MemoryStore(tmp_path / "memory.sqlite3", embedder=embedder)
-    store.add("I planted tomatoes in the garden", thread="last spring", kind="turn", speaker="user")
-    try:
-        keeper = MemoryKeeper(store, "default", Config().memory, "Sam")
-        llm = HeldWarmUp()
-        models = Models(EnergyVad(), FixedTranscriber([]), llm, ToneSynthesizer())
-        engine = Engine(Config(), models, None, lambda e: None, keeper)
-        engine._warm_in_background([], "how are my tomatoes")
-        assert llm.started.wait(10)  # its memories step is evaluating now
+    with _memories_step_held(tmp_path, embedder) as (engine, llm):
         engine._warm_in_background([], "")  # queued behind it, with no memories of its own
         llm.release.set()
         engine._warming.result(timeout=10)
         assert engine._ahead == []
-    finally:
-        store.close()

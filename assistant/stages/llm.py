@@ -78,9 +78,11 @@ class LlamaChatModel:
         from llama_cpp import LogitsProcessorList
 
         n = self.config.no_repeat_ngram
+        if not n:
+            return None
         follows: dict[tuple[int, ...], list[int]] = {}
         for m in messages:
-            if not n or m["role"] != "assistant":
+            if m["role"] != "assistant":
                 continue
             ids = self._llm.tokenize(m["content"].encode("utf-8"), add_bos=False)
             for i in range(len(ids) - n + 1):
