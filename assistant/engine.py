@@ -27,6 +27,7 @@ import numpy as np
 
 from assistant import events as ev
 from assistant import prompt
+from assistant.audio.frames import without_lead_in
 from assistant.audio.ports import Clock, Frame, Microphone, Speaker, VirtualClock
 from assistant.config import Config
 from assistant.endpointing import Onset, Resumed, Started
@@ -852,9 +853,10 @@ class Engine:
         splitter = SentenceSplitter(self.config.tts.first_clause_words)
 
         def speak(chunk: str) -> None:
+            first = not r.chunks and not r.held
             if r.hold:  # prepared at a pause: voice it now, play it once the turn is over
                 t0 = time.monotonic()
-                pcms = self._voice(chunk, clock) if self.speaker else []
+                pcms = self._voice(chunk, clock, first) if self.speaker else []
                 timings.setdefault("tts_first_audio", _ms(time.monotonic() - t0))
                 if r.hold:
                     r.held.append((chunk, pcms))
@@ -863,7 +865,7 @@ class Engine:
                 self.emit(ev.ReplySentence(chunk))
                 at = self._play(pcms)
             else:
-                at = self._say(chunk, timings, clock)
+                at = self._say(chunk, timings, clock, first)
             end = self.speaker.busy_until() if self.speaker and at is not None else None
             r.chunks.append(Chunk(chunk, at, end))
             self._started_audio(r, at)
@@ -1040,21 +1042,30 @@ class Engine:
         return answer
 
     def _say(
-        self, chunk: str, timings: dict[str, float], clock: Clock | None = None
+        self,
+        chunk: str,
+        timings: dict[str, float],
+        clock: Clock | None = None,
+        first: bool = True,
     ) -> float | None:
-        """Speak one chunk of the reply; return the session time its audio starts (None if mute)."""
+        """Speak one chunk of the reply; return the session time its audio starts (None if mute).
+
+        The first chunk of what is said starts at its first sound (see `without_lead_in`); later
+        ones keep their lead-in, part of the pause between sentences.
+        """
         self.emit(ev.ReplySentence(chunk))
         if self.speaker is None:
             return None
         started = time.monotonic()
-        pcms = self._voice(chunk, clock)
+        pcms = self._voice(chunk, clock, first)
         timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
         if self._cancelled:
             return None  # the user spoke while it was being voiced: it is never played
         return self._play(pcms)
 
-    def _voice(self, chunk: str, clock: Clock | None) -> list[np.ndarray]:
-        return self._run_on_worker(lambda: list(self.models.tts.synthesize(chunk)), clock)
+    def _voice(self, chunk: str, clock: Clock | None, first: bool = False) -> list[np.ndarray]:
+        pcms = self._run_on_worker(lambda: list(self.models.tts.synthesize(chunk)), clock)
+        return without_lead_in(pcms, self.models.tts.sample_rate) if first else pcms
 
     def _play(self, pcms: list[np.ndarray]) -> float | None:
         start_at: float | None = None

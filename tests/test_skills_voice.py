@@ -56,6 +56,12 @@ def test_spoken_commands_are_answered_by_the_skills(speech_dir, tmp_path, defaul
 
     starts = [e["t"] for e in all_events if e["type"] == "speaking_started"]
     played, rate = soundfile.read(out, dtype="float32")
+    # Each answer's first sound is where its audio starts: piper's 20-60 ms of silence before the
+    # first word is not played (5 ms of it are kept), so the answer is heard that much sooner.
+    for at in starts:
+        start = round(at * rate)
+        onset = int(np.flatnonzero(np.abs(played[start : start + rate]) > 0.001)[0])
+        assert onset <= 0.008 * rate, (at, onset / rate)
     answer = played[int(starts[1] * rate) : int((starts[1] + 3.0) * rate)]
     whisper = WhisperTranscriber(registry.require(default_config, "stt"), default_config.stt)
     heard = whisper.transcribe(soxr.resample(answer, rate, 16_000)).text.lower()

@@ -165,6 +165,26 @@ def test_two_questions_give_two_turns(tmp_path, speech_dir, steady_config, defau
     assert len(turns) == 2, [e for e in events if e["type"] in ("transcript", "turn")]
 
 
+def test_the_first_sound_of_a_sentence_starts_its_audio(default_config):
+    from assistant.audio.frames import without_lead_in
+    from assistant.loader import load_tts
+
+    tts = load_tts(default_config)
+    rate = tts.sample_rate
+    for text in ("Timer set for 30 seconds.", "You have no timers running."):
+        pcms = list(tts.synthesize(text))
+        lead = int(np.flatnonzero(np.abs(np.concatenate(pcms)) > 0.001)[0])
+        assert lead >= 0.015 * rate, (text, lead / rate)  # piper's pause before the first word
+        trimmed = without_lead_in(pcms, rate)
+        onset = int(np.flatnonzero(np.abs(trimmed[0]) > 0.001)[0])
+        assert onset == round(0.005 * rate)  # 5 ms kept before it, so no onset is clipped
+        assert sum(map(len, trimmed)) == sum(map(len, pcms)) - (lead - onset)
+    quiet = [np.zeros(100, np.float32), np.zeros(50, np.float32)]
+    assert without_lead_in(quiet, rate) is quiet  # nothing to say: left as it is
+    later = without_lead_in([np.zeros(400, np.float32), np.full(10, 0.5, np.float32)], 1000)
+    assert [len(p) for p in later] == [10]  # a silent first piece is dropped whole
+
+
 def test_say_writes_speech(tmp_path, whisper, default_config):
     out = tmp_path / "say.wav"
     text = "Good morning. The kettle is on."

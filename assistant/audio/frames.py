@@ -72,6 +72,23 @@ def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
         raise AssistantError(f"cannot write audio file {path}: {e}") from None
 
 
+# A synthesized sentence starts with 20-60 ms of near-silence (piper's pause before the first
+# phoneme). Before a reply's first word that is only more waiting; a few ms are kept so the
+# onset is never clipped.
+_LEAD_IN_FLOOR = 0.001  # -60 dBFS
+_LEAD_IN_KEEP_S = 0.005
+
+
+def without_lead_in(pcms: list[np.ndarray], rate: int) -> list[np.ndarray]:
+    """The audio from a few ms before its first sound (above -60 dBFS); all of it if silent."""
+    for i, pcm in enumerate(pcms):
+        loud = np.flatnonzero(np.abs(pcm) > _LEAD_IN_FLOOR)
+        if len(loud):
+            start = max(0, int(loud[0]) - round(_LEAD_IN_KEEP_S * rate))
+            return [pcm[start:], *pcms[i + 1 :]]
+    return pcms
+
+
 def rms_db(pcm: np.ndarray) -> float:
     """Loudness of a block in dBFS (-120 for digital silence)."""
     if len(pcm) == 0:
