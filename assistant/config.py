@@ -126,6 +126,7 @@ class TtsConfig:
     length_scale: float = 1.0  # > 1 speaks slower
     volume: float = 1.0
     first_clause_words: int = 2  # the first chunk may end at a comma after this many words; 0 = off
+    first_phrase_words: int = 3  # ... or before "to", "in", "is"... after this many; 0 = off
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from assistant.listener import Listener, Utterance
 from assistant.memory.facts import parse_command
 from assistant.memory.keeper import MemoryKeeper
 from assistant.reply import Chunk, Reply, is_stop, sounds_finished, sounds_unfinished
-from assistant.sentences import SentenceSplitter
+from assistant.sentences import SentenceSplitter, cut_mid_sentence, voiced
 from assistant.stages.llm import ChatModel, Message
 from assistant.stages.stt import Transcriber
 from assistant.stages.tts import Synthesizer
@@ -850,13 +850,18 @@ class Engine:
         llm = self.models.llm
         messages = self._messages(user_text, facts, memories)
         started = time.monotonic()
-        splitter = SentenceSplitter(self.config.tts.first_clause_words)
+        tts = self.config.tts
+        splitter = SentenceSplitter(
+            tts.first_clause_words, first_phrase_words=tts.first_phrase_words
+        )
 
         def speak(chunk: str) -> None:
-            first = not r.chunks and not r.held
+            last = r.held[-1][0] if r.held else r.chunks[-1].text if r.chunks else None
+            # A reply starts at its first sound, and so does the rest of a sentence cut in two.
+            prompt = last is None or cut_mid_sentence(last)
             if r.hold:  # prepared at a pause: voice it now, play it once the turn is over
                 t0 = time.monotonic()
-                pcms = self._voice(chunk, clock, first) if self.speaker else []
+                pcms = self._voice(voiced(chunk), clock, prompt) if self.speaker else []
                 timings.setdefault("tts_first_audio", _ms(time.monotonic() - t0))
                 if r.hold:
                     r.held.append((chunk, pcms))
@@ -865,7 +870,7 @@ class Engine:
                 self.emit(ev.ReplySentence(chunk))
                 at = self._play(pcms)
             else:
-                at = self._say(chunk, timings, clock, first)
+                at = self._say(chunk, timings, clock, prompt, voiced(chunk))
             end = self.speaker.busy_until() if self.speaker and at is not None else None
             r.chunks.append(Chunk(chunk, at, end))
             self._started_audio(r, at)
@@ -1046,26 +1051,28 @@ class Engine:
         chunk: str,
         timings: dict[str, float],
         clock: Clock | None = None,
-        first: bool = True,
+        prompt: bool = True,
+        voice: str | None = None,
     ) -> float | None:
         """Speak one chunk of the reply; return the session time its audio starts (None if mute).
 
-        The first chunk of what is said starts at its first sound (see `without_lead_in`); later
-        ones keep their lead-in, part of the pause between sentences.
+        `voice` is the text for the voice, if not the chunk itself. With `prompt` the audio starts
+        at its first sound (see `without_lead_in`): for the first chunk of what is said, not for
+        later sentences, whose lead-in is part of the pause between them.
         """
         self.emit(ev.ReplySentence(chunk))
         if self.speaker is None:
             return None
         started = time.monotonic()
-        pcms = self._voice(chunk, clock, first)
+        pcms = self._voice(voice or chunk, clock, prompt)
         timings.setdefault("tts_first_audio", _ms(time.monotonic() - started))
         if self._cancelled:
             return None  # the user spoke while it was being voiced: it is never played
         return self._play(pcms)
 
-    def _voice(self, chunk: str, clock: Clock | None, first: bool = False) -> list[np.ndarray]:
-        pcms = self._run_on_worker(lambda: list(self.models.tts.synthesize(chunk)), clock)
-        return without_lead_in(pcms, self.models.tts.sample_rate) if first else pcms
+    def _voice(self, text: str, clock: Clock | None, prompt: bool = False) -> list[np.ndarray]:
+        pcms = self._run_on_worker(lambda: list(self.models.tts.synthesize(text)), clock)
+        return without_lead_in(pcms, self.models.tts.sample_rate) if prompt else pcms
 
     def _play(self, pcms: list[np.ndarray]) -> float | None:
         start_at: float | None = None

@@ -24,6 +24,54 @@ _CLAUSE_END = re.compile(r"[,;:—–](?=\s+\S)")
 # word to begin). Not after a digit: "1,000" and "10:30" arrive as "1," and "10:".
 _SENTENCE_END_NOW = re.compile(r"[.!?…]+[\"'”’)\]]*$")
 _CLAUSE_END_NOW = re.compile(r"(?<!\d)[,;:—–]$")
+# Words that start a new phrase: before one of them a sentence can be cut and still be said
+# naturally as two breaths ("The weather in New York | is mostly sunny.").
+_PHRASE_STARTS = frozenset(
+    [
+        "about",
+        "after",
+        "and",
+        "are",
+        "as",
+        "at",
+        "because",
+        "before",
+        "but",
+        "by",
+        "can",
+        "could",
+        "for",
+        "from",
+        "if",
+        "in",
+        "into",
+        "is",
+        "of",
+        "on",
+        "or",
+        "over",
+        "should",
+        "since",
+        "so",
+        "than",
+        "that",
+        "to",
+        "until",
+        "was",
+        "were",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "will",
+        "with",
+        "without",
+        "would",
+    ]
+)
+# A word, then the whole next word (its end seen: "to" is not the start of "today").
+_WORD_THEN_NEXT = re.compile(r"(?<=\w)\s+([A-Za-z]+)(?=[\s,.;:!?…])")
 # Words whose trailing period does not end a sentence.
 _ABBREVIATIONS = {
     "mr",
@@ -70,6 +118,20 @@ def speakable(text: str) -> str:
     return text if any(ch.isalnum() for ch in text) else ""
 
 
+def cut_mid_sentence(chunk: str) -> bool:
+    """Whether a chunk stops inside its sentence (a phrase cut, or a run-on cut at a space)."""
+    return bool(chunk) and (chunk[-1].isalnum() or chunk[-1] in "'’\"”)")
+
+
+def voiced(chunk: str) -> str:
+    """The text to give the voice: a chunk cut inside its sentence ends with a comma.
+
+    Said as it stands, the voice would end it like a sentence, falling and drawn out; with a
+    comma it is said as a phrase that goes on.
+    """
+    return f"{chunk}," if cut_mid_sentence(chunk) and chunk[-1].isalnum() else chunk
+
+
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     """False for a period after an abbreviation, an initial ("J."), or a list number ("2.").
 
@@ -91,11 +153,16 @@ class SentenceSplitter:
     """Feed LLM deltas with `add`; get back each sentence once the text after it has begun.
 
     With `first_clause_words` > 0 the first chunk may end at a comma or similar once it has at
-    least that many words, so the voice can start while the model is still writing.
+    least that many words, so the voice can start while the model is still writing. With
+    `first_phrase_words` > 0 it may also end before a word that starts a phrase ("to", "in",
+    "is", "and", ...) once it has that many words, without punctuation (see `voiced`).
     """
 
-    def __init__(self, first_clause_words: int = 0, max_chars: int = 200) -> None:
+    def __init__(
+        self, first_clause_words: int = 0, max_chars: int = 200, first_phrase_words: int = 0
+    ) -> None:
         self.first_clause_words = first_clause_words
+        self.first_phrase_words = first_phrase_words
         self.max_chars = max_chars
         self._buffer = ""
         self._emitted = False
@@ -130,6 +197,13 @@ class SentenceSplitter:
             match = _CLAUSE_END_NOW.search(text)
             if match and len(text[: match.start()].split()) >= self.first_clause_words:
                 return match.end()
+        if not self._emitted and self.first_phrase_words > 0:
+            for match in _WORD_THEN_NEXT.finditer(text):
+                if (
+                    match.group(1).lower() in _PHRASE_STARTS
+                    and len(text[: match.start()].split()) >= self.first_phrase_words
+                ):
+                    return match.start()
         if len(text) > self.max_chars:
             # A run-on without punctuation: cut at the last space so the voice keeps up (and
             # piper's memory, which grows with the length of one call, stays bounded).

@@ -334,6 +334,22 @@ def test_muted_microphone_hears_nothing_and_releasing_push_to_talk_ends_the_turn
     assert of(got, ev.MicLevel), "a level meter gets updates while listening"
 
 
+def test_a_long_first_sentence_is_voiced_in_two_breaths_and_shown_whole():
+    pcm = np.concatenate([silence(1.0), tone(1.5), silence(5.0)])
+    reply = "The weather in New York is mostly sunny today."
+    got, _, models, engine = run(pcm, ["how is the weather"], [reply])
+    # The voice starts on the first phrase while the model writes the rest; the comma makes it
+    # say the phrase as one that goes on, not as a sentence of its own.
+    assert models.tts.spoken == ["The weather in New York,", "is mostly sunny today."]
+    assert [e.text for e in of(got, ev.ReplySentence)] == [
+        "The weather in New York",
+        "is mostly sunny today.",
+    ]
+    (turn,) = of(got, ev.Turn)
+    assert turn.reply_text == reply
+    assert engine.history.exchanges[0].assistant == reply
+
+
 # -- barge-in ---------------------------------------------------------------------------------
 
 _LONG = "Here is a long answer that keeps on going. It has several sentences. " * 3

@@ -111,3 +111,42 @@ def test_the_default_first_chunk_is_a_two_word_clause():
     assert list(s.add(" help it.")) == []
     s = SentenceSplitter(TtsConfig().first_clause_words)
     assert list(s.add("Well, that is")) == []  # one word is too little to say alone
+
+
+def test_a_long_first_sentence_is_cut_before_a_phrase_when_asked():
+    s = SentenceSplitter(first_clause_words=2, first_phrase_words=3)
+    assert list(s.add("The weather in New York")) == []  # "in" comes after one word only
+    assert list(s.add(" is")) == []  # is "is" a whole word yet ("island")?
+    assert list(s.add(" mostly")) == ["The weather in New York"]
+    assert list(s.add(" sunny. It")) == ["is mostly sunny."]  # later: whole sentences
+    assert list(s.add(" is in the sky")) == []
+    assert list(s.finish()) == ["It is in the sky"]
+    s = SentenceSplitter(first_clause_words=2, first_phrase_words=3)
+    out = [c for d in ("I'm", " glad", " to", " hear", " that", ".") for c in s.add(d)]
+    assert out == ["I'm glad to hear that."]  # "to" after two words: too little to say alone
+    s = SentenceSplitter(first_clause_words=2, first_phrase_words=3)
+    assert list(s.add("Go and buy milk today")) == []  # "today" is not "to"
+    assert list(s.add(" now.")) == ["Go and buy milk today now."]
+    s = SentenceSplitter(first_clause_words=2)  # off by default
+    assert list(s.add("The weather in New York is mostly")) == []
+
+
+def test_a_chunk_cut_inside_its_sentence_is_voiced_as_a_phrase_that_goes_on():
+    from assistant.sentences import cut_mid_sentence, voiced
+
+    assert voiced("The weather in New York") == "The weather in New York,"
+    assert cut_mid_sentence("The weather in New York")
+    for whole in ("It is sunny.", "Is it?", "Well,", "He said “yes”"):
+        assert voiced(whole) == whole
+    assert not cut_mid_sentence("It is sunny.") and not cut_mid_sentence("")
+
+
+def test_the_default_first_chunk_may_end_before_a_phrase_after_three_words():
+    from assistant.config import TtsConfig
+
+    config = TtsConfig()
+    s = SentenceSplitter(config.first_clause_words, first_phrase_words=config.first_phrase_words)
+    assert list(s.add("I'm just going to make")) == ["I'm just going"]
+    # A whole sentence at once (a skill's answer) is said whole: nothing is gained by a cut.
+    s = SentenceSplitter(config.first_clause_words, first_phrase_words=config.first_phrase_words)
+    assert list(s.add("Timer set for 30 seconds.")) == ["Timer set for 30 seconds."]
