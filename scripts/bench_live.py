@@ -168,13 +168,19 @@ def first_sound(x: np.ndarray, rate: int, after_s: float, db: float = -50.0) -> 
 
 
 def sound_stop(
-    x: np.ndarray, rate: int, after_s: float, min_gap_s: float = 0.7, db: float = -50.0
+    x: np.ndarray,
+    rate: int,
+    after_s: float,
+    min_gap_s: float = 0.7,
+    db: float = -50.0,
+    next_s: float | None = None,
 ) -> float | None:
     """When the sound playing at `after_s` stops: the start of the first quiet stretch after it.
 
     Quiet = 10 ms blocks under `db` dBFS for at least `min_gap_s` (longer than the pauses between
-    a voice's words and sentences, shorter than the silence before the next reply). None if the
-    sound never stops within x.
+    a voice's words and sentences), or for at least 0.1 s right up to `next_s`, when the next
+    reply starts: the answer to the interruption may follow the stop by less than `min_gap_s`.
+    None if the sound never stops within x.
     """
     start = max(0, round(after_s * rate))
     levels = block_db(x[start:], rate)
@@ -185,6 +191,9 @@ def sound_stop(
         run = run + 1 if level <= db else 0
         if run >= need:
             return (start + (i - need + 1) * block) / rate
+        # (30 ms of slack: the block that holds the answer's first sound is not quiet)
+        if run >= 10 and next_s is not None and (start + (i + 1) * block) / rate >= next_s - 0.03:
+            return (start + (i - run + 1) * block) / rate
     return None
 
 
@@ -638,7 +647,8 @@ def file_bargein(
         p["interrupted_turn"] = any(
             x.get("type") == "turn" and x.get("interrupted") for x in events
         )
-        stop = sound_stop(out, rate, onset)
+        answer = next((t for t in started if t > onset), None)  # the reply to the interruption
+        stop = sound_stop(out, rate, onset, next_s=answer)
         p["stop_s"] = stop
         # Timed only if the reply was playing when the interruption began.
         playing = first_sound(out[: round(onset * rate)], rate, onset - 0.3) is not None
@@ -696,7 +706,8 @@ def device_bargein(
         onset_s = e["onset_silero"] or e["onset_energy"] or 0.0
         pos, ncc = locate(session.mic, audio[p["interrupter"]], onset_s, p["t0"] - 0.3, p["t1"] + 1)
         p["mic_match_ncc"] = round(ncc, 3)
-        turns = [x for x in events[p["n"] :] if x["type"] == "turn"]
+        later = events[p["n"] :]
+        turns = [x for x in later if x["type"] == "turn"]
         p["interrupted_turn"] = bool(turns and turns[0].get("interrupted"))
         for key in ("t0", "t1", "n"):
             p.pop(key)
@@ -706,7 +717,12 @@ def device_bargein(
         onset = session.mic.arrival(pos)
         s_on = sample_at(session.speaker, onset)
         playing = first_sound(spk[max(0, s_on - RATE // 10) : s_on], RATE, 0.0) is not None
-        stop = sound_stop(spk, RATE, s_on / RATE)
+        # The answer to the interruption may follow the stop by less than sound_stop's usual
+        # gap: then the gap the engine reported between them (session time) is enough.
+        stops = [x["t"] for x in later if x["type"] == "speaking_ended"]
+        answer = next((x["t"] for x in later if x["type"] == "speaking_started"), None)
+        gap = answer - stops[0] if stops and answer is not None and answer > stops[0] else 0.7
+        stop = sound_stop(spk, RATE, s_on / RATE, min_gap_s=min(0.7, max(0.1, gap - 0.05)))
         p["valid"] = bool(playing and stop is not None)
         if p["valid"]:
             stop_t = session.speaker.arrival(round(stop * RATE))

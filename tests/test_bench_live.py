@@ -53,6 +53,12 @@ def test_first_sound_and_stop_on_a_reply_cut_by_barge_in(bl):
     # From before the sentence pause: a 0.3 s pause is not a stop.
     assert bl.sound_stop(x, rate, 1.5) == pytest.approx(3.45, abs=0.011)
     assert bl.sound_stop(x, rate, 5.5, min_gap_s=2.0) is None
+    # The answer to the interruption 0.4 s after the cut: too soon for the usual 0.7 s gap, so the
+    # stop would be found only after that answer; knowing when it starts finds the cut.
+    y = _burst(rate, 7.0, [(1.0, 2.0), (2.3, 3.45), (3.85, 5.0)], noise_db=-90.0)
+    assert bl.sound_stop(y, rate, 3.1) == pytest.approx(5.0, abs=0.011)
+    assert bl.sound_stop(y, rate, 3.1, next_s=3.85) == pytest.approx(3.45, abs=0.011)
+    assert bl.sound_stop(y, rate, 1.5, next_s=3.85) == pytest.approx(3.45, abs=0.011)
 
 
 def test_layout_overlay_and_grouping_of_events_by_clip(bl):
