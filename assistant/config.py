@@ -59,6 +59,7 @@ class VadConfig:
     release: float = 0.35  # probability below which a frame counts as silence
     min_speech_ms: int = 160  # shorter blips (clicks, coughs) do not start a turn
     onset_ms: int = 64  # with barge-in, this much voice pauses a reply at once; 0 = no pause
+    barge_in_release: float = 0.25  # voice that paused a reply goes on down to this probability
     end_silence_ms: int = 400  # silence that ends the user's turn
     unfinished_silence_ms: int = 1000  # ... when the words so far sound unfinished; 0 = off
     speculate_ms: int = 64  # silence after which a reply is prepared (and held); 0 = off

@@ -66,6 +66,9 @@ class Endpointer:
 
     def __init__(self, config: VadConfig) -> None:
         self.config = config
+        # Set while a reply is paused by the voice now being judged (barge-in): that voice is
+        # confirmed as speech down to `barge_in_release` (the engine sets and clears it).
+        self.reply_paused = False
         self.reset()
 
     def reset(self) -> None:
@@ -118,6 +121,8 @@ class Endpointer:
             return None
         voiced = prob >= c.release
         if self._state == "maybe":
+            if self.reply_paused:
+                voiced = prob >= min(c.release, c.barge_in_release)
             if not voiced:
                 self._state = "idle"
                 self._fragment = (self._start, self._last_voiced_end)

@@ -598,6 +598,7 @@ class Engine:
         ):
             return
         self._paused_at = self.speaker.pause()
+        self.listener.endpointer.reply_paused = True
         self.emit(ev.SpeakingPaused(round(self._paused_at, 3)))
 
     def _settle_pause(self, t: float) -> None:
@@ -611,6 +612,7 @@ class Engine:
     def _unpause(self) -> None:
         """Play a paused reply on from where it paused (it was not the user speaking)."""
         paused_at, self._paused_at = self._paused_at, None
+        self.listener.endpointer.reply_paused = False
         if paused_at is None or self.speaker is None:
             return
         shift = self.speaker.resume()
@@ -626,6 +628,7 @@ class Engine:
         """
         at = self.speaker.stop() if self.speaker else (clock.now() if clock else 0.0)
         self._paused_at = None
+        self.listener.endpointer.reply_paused = False
         if self._generating is not None:
             self._cancelled = True
             self._generating.cut_at = at
