@@ -22,8 +22,9 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+\S)|\n\s*\n(?=\s*\S)"
 _CLAUSE_END = re.compile(r"[,;:—–](?=\s+\S)")
 # The same two at the very end of the text so far (the first chunk need not wait for the next
 # word to begin). Not after a digit: "1,000" and "10:30" arrive as "1," and "10:".
-_SENTENCE_END_NOW = re.compile(r"[.!?…]+[\"'”’)\]]*$")
+_SENTENCE_END_NOW = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _CLAUSE_END_NOW = re.compile(r"(?<!\d)[,;:—–]$")
+_SENTENCE_END_ANY = re.compile(r"[.!?…]")
 # Words that start a new phrase: before one of them a sentence can be cut and still be said
 # naturally as two breaths ("The weather in New York | is mostly sunny.").
 _PHRASE_STARTS = frozenset(
@@ -202,7 +203,10 @@ class SentenceSplitter:
                 if (
                     match.group(1).lower() in _PHRASE_STARTS
                     and len(text[: match.start()].split()) >= self.first_phrase_words
+                    and not _SENTENCE_END_ANY.search(text, match.start())
                 ):
+                    # (A sentence already written to its end, like a canned answer that comes
+                    # in one piece, is said whole: nothing is gained by cutting it.)
                     return match.start()
         if len(text) > self.max_chars:
             # A run-on without punctuation: cut at the last space so the voice keeps up (and

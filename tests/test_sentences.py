@@ -150,3 +150,11 @@ def test_the_default_first_chunk_may_end_before_a_phrase_after_three_words():
     # A whole sentence at once (a skill's answer) is said whole: nothing is gained by a cut.
     s = SentenceSplitter(config.first_clause_words, first_phrase_words=config.first_phrase_words)
     assert list(s.add("Timer set for 30 seconds.")) == ["Timer set for 30 seconds."]
+
+
+def test_a_whole_sentence_that_comes_in_one_piece_is_not_cut_before_a_phrase():
+    # The server-lost apology arrives as one delta with a trailing space.
+    s = SentenceSplitter(first_clause_words=2, first_phrase_words=3)
+    out = list(s.add("Sorry, I lost the connection to my server. "))
+    assert out == ["Sorry, I lost the connection to my server."]
+    assert list(s.finish()) == []
