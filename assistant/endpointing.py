@@ -128,7 +128,7 @@ class Endpointer:
                 self._fragment = (self._start, self._last_voiced_end)
                 return None
             self._last_voiced_end = end
-            if end - self._start >= c.min_speech_ms / 1000:
+            if end - self._start + self._joined_s() >= c.min_speech_ms / 1000:
                 self._state = "speech"
                 return Started(self._start)
             return self._onset(end)
@@ -149,6 +149,17 @@ class Endpointer:
             self._paused = True
             return Paused(self._start, self._last_voiced_end)
         return None
+
+    def _joined_s(self) -> float:
+        """Voice of the fragment just before this one, which counts toward min_speech_ms.
+
+        A short word said softly can come as two bursts, each too short to be speech ("pause":
+        Silero 128 ms, then 96 ms 0.25 s later through PulseAudio): together they are.
+        """
+        fragment = self._fragment
+        if fragment is None or self._start - fragment[1] > self.config.fragment_join_ms / 1000:
+            return 0.0
+        return fragment[1] - fragment[0]
 
     def _onset(self, end: float) -> Onset | None:
         """An Onset once the voice since self._start has lasted onset_ms (short of speech)."""

@@ -220,3 +220,21 @@ def test_a_soft_voice_that_paused_a_reply_is_confirmed_down_to_barge_in_release(
     ep = Endpointer(same)
     ep.reply_paused = True
     assert not any(isinstance(ep.update(p, i * STEP, STEP), Started) for i, p in enumerate(probs))
+
+
+def test_two_bursts_too_short_alone_are_speech_together():
+    # "pause" through PulseAudio: Silero heard 128 ms of voice, then 96 ms 0.25 s later.
+    import dataclasses
+
+    probs = frames(0.512, 0.0) + frames(0.128, 0.9) + frames(0.256, 0.0)
+    probs += frames(0.096, 0.9) + frames(1.0, 0.0)
+    (started, ended) = replay(probs)
+    assert isinstance(started, Started) and isinstance(ended, Ended)
+    assert abs(started.t - 0.896) < 1e-9  # the second burst starts the turn; the listener
+    # moves its start back before the first (test_a_fragment_of_voice_just_before_speech_…)
+    # Either alone is not speech; nor are they with fragment_join_ms off or far apart.
+    assert replay(frames(0.512, 0.0) + frames(0.128, 0.9) + frames(1.0, 0.0)) == []
+    off = dataclasses.replace(VadConfig(), fragment_join_ms=0)
+    assert replay(probs, off) == []
+    apart = frames(0.512, 0.0) + frames(0.128, 0.9) + frames(1.2, 0.0) + frames(0.096, 0.9)
+    assert replay(apart + frames(1.0, 0.0)) == []
