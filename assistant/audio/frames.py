@@ -73,18 +73,25 @@ def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
 
 
 # A synthesized sentence starts with 20-60 ms of near-silence (piper's pause before the first
-# phoneme). Before a reply's first word that is only more waiting; a few ms are kept so the
+# phoneme; its length is random, up to 220 ms seen, sometimes with a faint hiss at -70 to -90 dBFS
+# in it). Before a reply's first word that is only more waiting. It is judged in 5 ms blocks by
+# loudness, not by single samples (the hiss has samples over -60 dBFS), and 5 ms are kept so the
 # onset is never clipped.
-_LEAD_IN_FLOOR = 0.001  # -60 dBFS
+_LEAD_IN_FLOOR_DB = -55.0
+_LEAD_IN_BLOCK_S = 0.005
 _LEAD_IN_KEEP_S = 0.005
 
 
 def without_lead_in(pcms: list[np.ndarray], rate: int) -> list[np.ndarray]:
-    """The audio from a few ms before its first sound (above -60 dBFS); all of it if silent."""
+    """The audio from 5 ms before its first 5 ms louder than -55 dBFS; all of it if quieter."""
+    n = max(1, round(_LEAD_IN_BLOCK_S * rate))
+    floor = 10 ** (_LEAD_IN_FLOOR_DB / 10)  # mean square
     for i, pcm in enumerate(pcms):
-        loud = np.flatnonzero(np.abs(pcm) > _LEAD_IN_FLOOR)
+        k = len(pcm) // n
+        blocks = np.square(pcm[: k * n].reshape(k, n), dtype=np.float64).mean(axis=1)
+        loud = np.flatnonzero(blocks > floor)
         if len(loud):
-            start = max(0, int(loud[0]) - round(_LEAD_IN_KEEP_S * rate))
+            start = max(0, int(loud[0]) * n - round(_LEAD_IN_KEEP_S * rate))
             return [pcm[start:], *pcms[i + 1 :]]
     return pcms
 
