@@ -517,9 +517,10 @@ def test_a_pause_right_after_a_blip_that_dropped_the_reply_is_still_prepared():
     got, speaker, _, _ = run(pcm, [], ["Noon.", "Noon."], stt=stt)
     (turn,) = of(got, ev.Turn)
     assert (turn.user_text, turn.reply_text) == ("What time is it?", "Noon.")
-    # Prepared at the second pause: ~64 ms + 300 ms of transcription. Missed, it waits for the
-    # 400 ms end silence and then transcribes again: ~700 ms or more.
-    assert turn.timings_ms["end_of_speech_to_first_audio"] < 550
+    # Prepared at the second pause: ~64 ms + 300 ms of transcription (539 ms measured, with the
+    # rest). Missed, it waits for the 400 ms end silence and then transcribes again: ~700 ms or
+    # more. (The limit was 550: one CI run's scheduling hiccup gave 592.)
+    assert turn.timings_ms["end_of_speech_to_first_audio"] < 640
     assert len(speaker._segments) == 1
 
 
