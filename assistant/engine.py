@@ -581,6 +581,17 @@ class Engine:
         starts = [c.start for c in r.chunks if c.start is not None] if r else []
         return min(starts) if starts else float("inf")
 
+    @property
+    def _paused_at(self) -> float | None:
+        """When the paused reply went silent; None while no reply is paused."""
+        return self._paused_since
+
+    @_paused_at.setter
+    def _paused_at(self, t: float | None) -> None:
+        self._paused_since = t
+        # The voice that paused it is judged as the user's more readily (barge_in_release).
+        self.listener.endpointer.reply_paused = t is not None
+
     def _pause(self) -> None:
         """Voice over a reply that is being heard: silence it at once, not yet sure it is speech.
 
@@ -598,7 +609,6 @@ class Engine:
         ):
             return
         self._paused_at = self.speaker.pause()
-        self.listener.endpointer.reply_paused = True
         self.emit(ev.SpeakingPaused(round(self._paused_at, 3)))
 
     def _settle_pause(self, t: float) -> None:
@@ -612,7 +622,6 @@ class Engine:
     def _unpause(self) -> None:
         """Play a paused reply on from where it paused (it was not the user speaking)."""
         paused_at, self._paused_at = self._paused_at, None
-        self.listener.endpointer.reply_paused = False
         if paused_at is None or self.speaker is None:
             return
         shift = self.speaker.resume()
@@ -628,7 +637,6 @@ class Engine:
         """
         at = self.speaker.stop() if self.speaker else (clock.now() if clock else 0.0)
         self._paused_at = None
-        self.listener.endpointer.reply_paused = False
         if self._generating is not None:
             self._cancelled = True
             self._generating.cut_at = at

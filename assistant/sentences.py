@@ -130,7 +130,7 @@ def voiced(chunk: str) -> str:
     Said as it stands, the voice would end it like a sentence, falling and drawn out; with a
     comma it is said as a phrase that goes on.
     """
-    return f"{chunk}," if cut_mid_sentence(chunk) and chunk[-1].isalnum() else chunk
+    return f"{chunk}," if chunk[-1:].isalnum() else chunk
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
