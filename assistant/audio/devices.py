@@ -160,6 +160,15 @@ def _device_delay(reported: float, fallback: float) -> float:
     return reported if 0.0 <= reported <= _MAX_DELAY_S else fallback
 
 
+def _accepts_rate(sd: Any, index: int | None, rate: int) -> bool:
+    """Whether the input device can be opened at `rate` (mono, float32)."""
+    try:
+        sd.check_input_settings(device=index, channels=1, samplerate=rate, dtype="float32")
+    except (sd.PortAudioError, ValueError):
+        return False
+    return True
+
+
 def _device_and_rate(sd: Any, device: str, kind: str) -> tuple[int | None, int]:
     """The device index for a --input/--output-device value, and its native sample rate."""
     index = find_device(device, kind)
@@ -171,7 +180,7 @@ def _device_and_rate(sd: Any, device: str, kind: str) -> tuple[int | None, int]:
 
 
 class DeviceMicrophone:
-    """Captures the microphone at its native rate and delivers 16 kHz mono frames.
+    """Captures the microphone at 16 kHz where it can (else its native rate) as 16 kHz mono frames.
 
     A frame's time is when its sound reached the microphone, as far as arrival times tell (late by
     at most the device's smallest buffering, typically tens of ms). Frames follow on from each
@@ -185,6 +194,10 @@ class DeviceMicrophone:
         sd = _sd()
         self.clock = clock or WallClock()
         index, self.rate = _device_and_rate(sd, device, "input")
+        if _accepts_rate(sd, index, RATE):
+            # Through a sound server the "native" rate is its own choice (44.1 kHz for ALSA's
+            # pulse device): asked for 16 kHz it converts once, from what the mic really gives.
+            self.rate = RATE
         self._resampler = soxr.ResampleStream(self.rate, RATE, 1, dtype="float32")
         self._queue: queue.Queue[Frame | None] = queue.Queue()
         self._closed = threading.Event()
