@@ -9,6 +9,17 @@ from dataclasses import dataclass
 
 from assistant.config import VadConfig
 
+# Times are sums of 32 ms chunk steps in floating point: five chunks after t come to 0.16 s or
+# to 0.15999999 s depending on t (38% of start times), and two silent chunks fall short of 64 ms
+# for most of them, so a pause was found one chunk (32 ms) late in over half of all turns.
+# Every "has lasted at least" test allows this much.
+TIME_SLACK_S = 1e-6
+
+
+def lasted(duration_s: float, at_least_s: float) -> bool:
+    """Whether a duration made of chunk steps reaches `at_least_s` (see TIME_SLACK_S)."""
+    return duration_s >= at_least_s - TIME_SLACK_S
+
 
 @dataclass(frozen=True)
 class Started:
@@ -128,12 +139,12 @@ class Endpointer:
                 self._fragment = (self._start, self._last_voiced_end)
                 return None
             self._last_voiced_end = end
-            if end - self._start + self._joined_s() >= c.min_speech_ms / 1000:
+            if lasted(end - self._start + self._joined_s(), c.min_speech_ms / 1000):
                 self._state = "speech"
                 return Started(self._start)
             return self._onset(end)
         # speech
-        if end - self._start >= c.max_utterance_s:
+        if lasted(end - self._start, c.max_utterance_s):
             return self._finish(end, forced=True)
         if voiced:
             self._last_voiced_end = end
@@ -143,9 +154,9 @@ class Endpointer:
                 return Resumed(t)
             return None
         silent_for = end - self._last_voiced_end
-        if silent_for >= self._end_silence_s:
+        if lasted(silent_for, self._end_silence_s):
             return self._finish(self._last_voiced_end, forced=False)
-        if c.speculate_ms and not self._paused and silent_for >= c.speculate_ms / 1000:
+        if c.speculate_ms and not self._paused and lasted(silent_for, c.speculate_ms / 1000):
             self._paused = True
             return Paused(self._start, self._last_voiced_end)
         return None
@@ -157,14 +168,16 @@ class Endpointer:
         Silero 128 ms, then 96 ms 0.25 s later through PulseAudio): together they are.
         """
         fragment = self._fragment
-        if fragment is None or self._start - fragment[1] > self.config.fragment_join_ms / 1000:
+        if fragment is None or not lasted(
+            self.config.fragment_join_ms / 1000, self._start - fragment[1]
+        ):
             return 0.0
         return fragment[1] - fragment[0]
 
     def _onset(self, end: float) -> Onset | None:
         """An Onset once the voice since self._start has lasted onset_ms (short of speech)."""
         c = self.config
-        if self._onset_told or not c.onset_ms or end - self._start < c.onset_ms / 1000:
+        if self._onset_told or not c.onset_ms or not lasted(end - self._start, c.onset_ms / 1000):
             return None
         self._onset_told = True
         return Onset(self._start)

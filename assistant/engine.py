@@ -30,7 +30,7 @@ from assistant import prompt
 from assistant.audio.frames import without_lead_in
 from assistant.audio.ports import Clock, Frame, Microphone, Speaker, VirtualClock
 from assistant.config import Config
-from assistant.endpointing import Onset, Resumed, Started
+from assistant.endpointing import Onset, Resumed, Started, lasted
 from assistant.history import Exchange, History
 from assistant.listener import Listener, Utterance
 from assistant.memory.facts import parse_command
@@ -357,8 +357,10 @@ class Engine:
         if (
             going_on is not None
             and self.listener.in_speech
-            and self.listener.endpointer.last_voiced_end - going_on
-            >= self.config.vad.min_speech_ms / 1000
+            and lasted(
+                self.listener.endpointer.last_voiced_end - going_on,
+                self.config.vad.min_speech_ms / 1000,
+            )
         ):
             self._going_on = None
             self._interrupt(clock)  # it started too soon: the user talks over it
@@ -401,7 +403,7 @@ class Engine:
             return
         if r.discarded or r.cancelled or not r.hold:
             self._due = None
-        elif r.commit_at is not None and self.listener.heard_until >= r.commit_at:
+        elif r.commit_at is not None and lasted(self.listener.heard_until, r.commit_at):
             self._due = None
             self._commit(r)  # it sounds finished: speak as soon as the reply is ready
             self._early = r
@@ -616,7 +618,7 @@ class Engine:
         if self._paused_at is None:
             return
         quiet = self.listener.quiet_for(t)
-        if not self._listening or quiet >= self.config.audio.barge_in_resume_ms / 1000:
+        if not self._listening or lasted(quiet, self.config.audio.barge_in_resume_ms / 1000):
             self._unpause()
 
     def _unpause(self) -> None:

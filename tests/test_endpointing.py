@@ -238,3 +238,26 @@ def test_two_bursts_too_short_alone_are_speech_together():
     assert replay(probs, off) == []
     apart = frames(0.512, 0.0) + frames(0.128, 0.9) + frames(1.2, 0.0) + frames(0.096, 0.9)
     assert replay(apart + frames(1.0, 0.0)) == []
+
+
+def test_durations_count_whole_chunks_wherever_the_clock_stands():
+    """Five 32 ms chunks are min_speech_ms (160), two are speculate_ms (64), at any start time.
+
+    Chunk times are sums of 32 ms steps in floating point (as the listener keeps them), so five
+    chunks came to 0.15999999 s for 38% of start times and two silent chunks fell short of 64 ms
+    for most: the pause was found a chunk (32 ms) late in over half of all turns.
+    """
+    config = VadConfig()
+    late = []
+    for k in range(200):
+        t = 1.0 + k * 7.919  # start times over half an hour of listening
+        ep = Endpointer(config)
+        events = []
+        for p in [0.9] * 10 + [0.0] * 4:
+            events.append(ep.update(p, t, STEP))
+            t += STEP
+        started = next(i for i, e in enumerate(events) if isinstance(e, Started))
+        paused = next(i for i, e in enumerate(events) if isinstance(e, Paused))
+        if started != 4 or paused != 11:  # the 5th voiced chunk; the 2nd silent one
+            late.append((k, started, paused))
+    assert late == [], f"{len(late)} of 200 start times counted a chunk late: {late[:5]}"
