@@ -751,7 +751,7 @@ class Engine:
             self._carry = r.carried if goes_on else r.user_text
             return
         if not r.failed:
-            self.history.add(r.user_text, heard, interrupted)
+            self.history.add(r.user_text, heard, interrupted, r.command)
             if self.memory and not r.command:
                 try:
                     self.memory.remember(r.user_text, heard)
@@ -981,7 +981,7 @@ class Engine:
         """
         if self._mic is None or r.failed or r.discarded or r.cancelled or r.hold or not r.chunks:
             return
-        exchange = Exchange(r.user_text, r.text)
+        exchange = Exchange(r.user_text, r.text, command=r.command)
         history = self.history.preview(exchange, self.config.persona.history_turns)
         self._warm_in_background(history, r.user_text)
 

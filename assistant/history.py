@@ -12,6 +12,10 @@ class Exchange:
     user: str
     assistant: str
     interrupted: bool = False
+    # Answered by a skill or a memory command, not by the language model ("Timer set for 30
+    # seconds."). Not shown to the model: the tiny default copied such answers as templates
+    # ("Lock the front door." → "You have no locks running.").
+    command: bool = False
 
 
 class History:
@@ -21,8 +25,10 @@ class History:
         self.exchanges: list[Exchange] = []
         self._start = 0  # the first exchange still shown to the model
 
-    def add(self, user: str, assistant: str, interrupted: bool = False) -> None:
-        self.exchanges.append(Exchange(user, assistant, interrupted))
+    def add(
+        self, user: str, assistant: str, interrupted: bool = False, command: bool = False
+    ) -> None:
+        self.exchanges.append(Exchange(user, assistant, interrupted, command))
 
     def preview(self, extra: Exchange, n: int) -> list[Exchange]:
         """What recent(n) will return once `extra` is added, changing nothing now."""

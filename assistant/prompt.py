@@ -27,6 +27,8 @@ def build(
 ) -> list[Message]:
     """System prompt (persona, then pinned facts), as much recent history as fits, the user's words.
 
+    Exchanges answered by a skill or a memory command are left out (see Exchange.command).
+
     Order matters for speed: the persona and facts rarely change and history only grows, so the
     model's cache of that prefix is reused; recalled memories change every turn, so they ride in
     the last message. History is dropped oldest first when the prompt would exceed
@@ -52,6 +54,8 @@ def build(
     left -= user_tokens
     turns: list[Message] = []
     for ex in reversed(history):
+        if ex.command:
+            continue  # a skill's fixed answer: the model would take it for a template
         heard = ex.assistant + (" …" if ex.interrupted else "")
         cost = count_tokens(ex.user) + count_tokens(heard) + 2 * overhead
         if cost > left:

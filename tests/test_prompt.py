@@ -52,3 +52,10 @@ def test_huge_user_text_is_cut_to_fit_keeping_its_end():
 
 def test_name_is_filled_in():
     assert system_prompt(PERSONA) == "You are Ada."
+
+
+def test_a_commands_exchange_is_not_shown_to_the_model():
+    history = [Exchange("cancel all timers", "You have no timers running.", command=True),
+               Exchange("hi", "hello")]  # fmt: skip
+    msgs = build(PERSONA, history, "lock the front door", 1000, words)
+    assert [m["content"] for m in msgs[1:]] == ["hi", "hello", "lock the front door"]

@@ -3,6 +3,7 @@ speaks up later through engine.announce (fakes only at the model and audio bound
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from zoneinfo import ZoneInfo
 
@@ -233,3 +234,32 @@ def test_a_command_does_not_wait_for_the_model_evaluating_the_next_prompt(tmp_pa
     assert first.reply_text == "Hello." and second.reply_text.startswith("It's")
     assert llm.warmed, "the next prompt was not evaluated in the background"
     assert second.timings_ms["end_of_speech_to_first_audio"] < 400, second.timings_ms
+
+
+def test_a_skills_answer_is_kept_in_the_history_but_not_shown_to_the_model(tmp_path):
+    # The tiny default model took "Timer set …" / "You have no timers running." in its prompt
+    # for a template: "Lock the front door." got "You have no locks running."
+    pcm = np.concatenate([silence(0.5), tone(1.0), silence(2.0), tone(1.0), silence(3.0)])
+    llm = ScriptedChatModel(["Why did the chicken cross the road?"])
+    models = Models(EnergyVad(), FixedTranscriber(["cancel all timers", "tell me a joke"]), llm,
+                    ToneSynthesizer())  # fmt: skip
+    config = Config(vad=dataclasses.replace(Config().vad, speculate_ms=0))  # one transcript each
+    store = SkillStore(tmp_path / "memory.sqlite3")
+    skills = Skills(store, "default", ZoneInfo("UTC"))
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(config, models, speaker, got.append, None, skills)
+    try:
+        engine.run(mic)
+    finally:
+        store.close()
+    replies = [e.reply_text for e in got if isinstance(e, ev.Turn)]
+    assert replies == ["You have no timers running.", "Why did the chicken cross the road?"]
+    assert [(x.user, x.command) for x in engine.history.exchanges] == [
+        ("cancel all timers", True),
+        ("tell me a joke", False),
+    ]
+    ((messages),) = llm.calls
+    shown = " ".join(m["content"] for m in messages)
+    assert "timers" not in shown and messages[-1]["content"] == "tell me a joke"
