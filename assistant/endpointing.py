@@ -167,12 +167,15 @@ class Endpointer:
         A short word said softly can come as two bursts, each too short to be speech ("pause":
         Silero 128 ms, then 96 ms 0.25 s later through PulseAudio): together they are.
         """
+        fragment = self.joined_fragment(self._start)
+        return 0.0 if fragment is None else fragment[1] - fragment[0]
+
+    def joined_fragment(self, start: float) -> tuple[float, float] | None:
+        """The fragment (see `fragment`) close enough before voice at `start` to be part of it."""
         fragment = self._fragment
-        if fragment is None or not lasted(
-            self.config.fragment_join_ms / 1000, self._start - fragment[1]
-        ):
-            return 0.0
-        return fragment[1] - fragment[0]
+        if fragment is None or not lasted(self.config.fragment_join_ms / 1000, start - fragment[1]):
+            return None
+        return fragment
 
     def _onset(self, end: float) -> Onset | None:
         """An Onset once the voice since self._start has lasted onset_ms (short of speech)."""

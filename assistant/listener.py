@@ -11,7 +11,7 @@ from assistant.audio.echo_guard import EchoGuard
 from assistant.audio.frames import RATE
 from assistant.audio.ports import Frame
 from assistant.config import VadConfig
-from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Started, lasted
+from assistant.endpointing import Ended, Endpointer, Onset, Paused, Resumed, Started
 from assistant.stages.vad import CHUNK, VoiceDetector
 
 _CHUNK_S = CHUNK / RATE
@@ -146,10 +146,8 @@ class Listener:
         """What an endpointer event means for the listener (an utterance cut, or passed on)."""
         if isinstance(event, Started):
             start = event.t
-            fragment = self.endpointer.fragment
-            if fragment is not None and lasted(
-                self.config.fragment_join_ms / 1000, start - fragment[1]
-            ):
+            fragment = self.endpointer.joined_fragment(start)
+            if fragment is not None:
                 # Voice just before, too short to count on its own, is the start of what they
                 # say ("ask … not"): without it Whisper heard nothing in "not". The pre-roll
                 # goes before it, as before any speech (Silero is as late on it).

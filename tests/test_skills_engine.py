@@ -260,6 +260,6 @@ def test_a_skills_answer_is_kept_in_the_history_but_not_shown_to_the_model(tmp_p
         ("cancel all timers", True),
         ("tell me a joke", False),
     ]
-    ((messages),) = llm.calls
+    (messages,) = llm.calls
     shown = " ".join(m["content"] for m in messages)
     assert "timers" not in shown and messages[-1]["content"] == "tell me a joke"

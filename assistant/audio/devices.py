@@ -198,7 +198,9 @@ class DeviceMicrophone:
             # Through a sound server the "native" rate is its own choice (44.1 kHz for ALSA's
             # pulse device): asked for 16 kHz it converts once, from what the mic really gives.
             self.rate = RATE
-        self._resampler = soxr.ResampleStream(self.rate, RATE, 1, dtype="float32")
+        self._resampler = (
+            None if self.rate == RATE else soxr.ResampleStream(self.rate, RATE, 1, dtype="float32")
+        )
         self._queue: queue.Queue[Frame | None] = queue.Queue()
         self._closed = threading.Event()
         self._first_block = threading.Event()
@@ -226,7 +228,9 @@ class DeviceMicrophone:
             return
         arrived = self.clock.now()
         latest = arrived - frames / self.rate  # this block cannot have started later than this
-        pcm = self._resampler.resample_chunk(np.ascontiguousarray(indata[:, 0]))
+        pcm = indata[:, 0].copy()  # PortAudio reuses indata once the callback returns
+        if self._resampler is not None:
+            pcm = self._resampler.resample_chunk(pcm)
         if status.input_overflow:
             self.overflows += 1
         if self._anchor is None or status.input_overflow:
