@@ -317,7 +317,7 @@ def test_microphone_hears_speech_played_into_it(pulse, speech_dir):
     # The virtual mic runs at 16 kHz and is captured at 16 kHz, with no conversion on the way:
     # opened at the sound server's 44.1 kHz it was resampled there and back, which dulled the
     # top of the band (the "s" of "is it"; the whole-clip match fell to 0.89) and made Silero
-    # doubt a soft "pause" (heard 4 of 6 times; 8 of 8 at 16 kHz).
+    # doubt a soft "pause" (heard 4 of 6 times; 18 of 20 at 16 kHz).
     assert mic.rate == RATE, f"captured at {mic.rate} Hz, not the device's 16 kHz"
     # Compare the whole band piece by piece: under load, the feeding paplay can underrun or the
     # capture overflow, which shifts the rest of the clip by a few ms (a fresh CI clone once saw
