@@ -267,7 +267,7 @@ def test_echo_cancelled_barge_in_on_its_looped_back_reply_is_measured(room, tmp_
     assert turns and "time" in turns[0]["user_text"].lower(), turns  # the question was heard
     assert db(cancelled) < db(raw)  # the canceller removed some of it
     # Its residual echo neither cut the reply nor started a turn (the echo guard holds it back).
-    assert len(turns) == 1 and not turns[0]["interrupted"], turns
+    assert len(turns) == 1 and not turns[0]["interrupted"], timeline(events)
     assert kinds.count("speech_started") == 1, timeline(events)
 
 

@@ -12,9 +12,11 @@ both say so:
 - the spectrum: the residual echo only has energy where the reply had it a moment before, while
   the user's voice has its own pitch and formants. The mic's power in 20 bands is compared with
   the loudest the reply was in each band over the echo path (`before_s` back to `after_s` ahead:
-  the device and the canceller delay the echo by tens of ms); a band is unexplained when it is
-  louder than `echo_gain_db` below the reply plus `margin_db`, and at least `share` of the
-  chunk's power must be in unexplained bands (a Geigel-style double-talk detector, per band);
+  the devices and the canceller delay the echo by 60-90 ms on the looped-back test speaker; the
+  window allows ~300 ms more either way, as the two devices' time stamps can jump under load);
+  a band is unexplained when it is louder than `echo_gain_db` below the reply plus `margin_db`,
+  and at least `share` of the chunk's power must be in unexplained bands (a Geigel-style
+  double-talk detector, per band);
 - the envelope: a canceller starved of CPU at the start of a reply removed only 0-10 dB, and
   then the spectrum is explained by nothing, but the mic's level still follows the reply's: if
   its level over the last `follow_chunks` chunks correlates with the reply's at `follows` or
@@ -78,8 +80,8 @@ class EchoGuard:
         echo_gain_db: float = -15.0,
         margin_db: float = 6.0,
         share: float = 0.4,
-        before_s: float = 0.25,
-        after_s: float = 0.05,
+        before_s: float = 0.4,
+        after_s: float = 0.2,
         silent_db: float = -60.0,
         follow_chunks: int = 12,
         follow_lag_chunks: int = 6,
