@@ -156,6 +156,54 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+SPEED_CLIP = "commands_en/whats_the_weather_like_in_New_York.wav"
+SPEED_PROMPT = "Hello there, how are you doing today? I am fine, thank you for asking. " * 4
+SPEED_SENTENCE = "I'm glad you asked, the weather in New York is mostly sunny today."
+
+
+def machine_speed(speech: Path, repeats: int = 3) -> dict[str, float]:
+    """Fixed work on the default models, best of `repeats` (ms): how fast the machine is now.
+
+    The same code measured 324 and 409 ms p50 on the file path hours apart on this shared
+    machine, with every stage slower alike; these numbers, taken before and after a run, tell
+    such a swing from a change in the code. LLM: 60 prompt tokens evaluated and 16 tokens
+    generated one by one (the configured threads); STT: one 2.5 s command; TTS: one sentence.
+    """
+    from assistant.audio.frames import read_audio
+    from assistant.config import Config
+    from assistant.loader import load_llm, load_tts
+    from assistant.models import registry
+    from assistant.stages.stt import WhisperTranscriber
+
+    config = Config()
+    llm = load_llm(config)._llm  # type: ignore[attr-defined]  # the llama_cpp.Llama inside
+    stt = WhisperTranscriber(registry.require(config, "stt"), config.stt)
+    tts = load_tts(config)
+    clip = read_audio(speech / SPEED_CLIP)
+    tokens = llm.tokenize(SPEED_PROMPT.encode("utf-8"))[:60]
+    best: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], object]) -> None:
+        started = time.perf_counter()
+        fn()
+        ms = (time.perf_counter() - started) * 1000
+        best[name] = round(min(best.get(name, ms), ms), 1)
+
+    def generate() -> None:
+        for t in tokens[:16]:
+            llm.eval([t])
+
+    for round_ in range(repeats + 1):
+        llm.reset()
+        timed("llm_prompt_60_tokens", lambda: llm.eval(tokens))
+        timed("llm_16_tokens", generate)
+        timed("stt_command", lambda: stt.transcribe(clip))
+        timed("tts_sentence", lambda: list(tts.synthesize(SPEED_SENTENCE)))
+        if round_ == 0:
+            best.clear()  # the first round warms the models up
+    return best
+
+
 class CpuWatch:
     """How much CPU other processes used while a section ran (the machine may be shared).
 

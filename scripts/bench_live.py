@@ -881,6 +881,25 @@ def _ms(v: float | None) -> str:
     return "–" if v is None else f"{v:.0f}"
 
 
+def speed_lines(result: dict[str, Any]) -> list[str]:
+    """The machine's speed before and after the run (bench.machine_speed), if measured."""
+    before, after = result.get("speed_before"), result.get("speed_after")
+    if not before:
+        return []
+    names = {
+        "llm_prompt_60_tokens": "LLM 60-token prompt",
+        "llm_16_tokens": "LLM 16 tokens",
+        "stt_command": "STT 2.5 s command",
+        "tts_sentence": "TTS one sentence",
+    }
+    parts = [
+        f"{label} {before[k]:.0f}" + (f" / {after[k]:.0f}" if after and k in after else "")
+        for k, label in names.items()
+        if k in before
+    ]
+    return [f"Machine speed, fixed work before / after the run (ms): {', '.join(parts)}.", ""]
+
+
 def table(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
@@ -891,6 +910,7 @@ def table(result: dict[str, Any]) -> str:
         f"`scripts/bench_live.py{' --quick' if result['quick'] else ''}`, "
         f"{result.get('bench_seconds', 0) / 60:.0f} min.",
         "",
+        *speed_lines(result),
         "End of speech → first reply audio (ms; end of speech found in the audio):",
         "",
         "| path, speculation | turns | Silero end p50 / p95 | energy end p50 / p95 | engine's "
@@ -1032,10 +1052,13 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_info()
     load_before = load_average()
     log(f"bench_live: {len(names)} turns; {load_before['uptime']}")
+    speed_before = bench.machine_speed(speech)
+    log(f"machine speed (ms, fixed work): {speed_before}")
     started = time.monotonic()
     result: dict[str, Any] = {
         "machine": machine,
         "load_before": load_before,
+        "speed_before": speed_before,
         "quick": args.quick,
         "configs": configs,
         "seeded_memories": seeded,
@@ -1045,7 +1068,7 @@ def main(argv: list[str] | None = None) -> int:
         "bargein": {},
     }
     if args.latency_only:
-        return latency_only(args.latency_only, result, names, audio, ends, work, cfgs, out)
+        return latency_only(args.latency_only, result, names, audio, ends, work, cfgs, out, speech)
     for label, cfg in cfgs.items():
         log(f"file path, {label}: one `talk --fast` over {len(names)} turns")
         run = file_latency(names, audio, ends, work, cfg)
@@ -1082,6 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
     result["wer"] = wer_check(names, result["latency"]["file, speculation_on"]["rows"], audio, refs)
     result["load_after"] = load_average()
     result["bench_seconds"] = round(time.monotonic() - started, 1)
+    result["speed_after"] = bench.machine_speed(speech)
     return render(result, out)
 
 
@@ -1094,6 +1118,7 @@ def latency_only(
     work: Path,
     cfgs: dict[str, Path],
     out: Path,
+    speech: Path,
 ) -> int:
     """One latency run of one path with speculation on: an A/B test of a setting in minutes."""
     started = time.monotonic()
@@ -1108,6 +1133,7 @@ def latency_only(
     log(f"  p50 {run['summary']['e2e_silero_ms']['p50']} ms (Silero end → first sound)")
     result["load_after"] = load_average()
     result["bench_seconds"] = round(time.monotonic() - started, 1)
+    result["speed_after"] = bench.machine_speed(speech)
     return render(result, out)
 
 

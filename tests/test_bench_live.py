@@ -102,3 +102,16 @@ def test_breakdown_leaves_the_rest_as_wait(bl):
         "wait": 245.0,
     }
     assert bl.breakdown({"stt": 1.0}) is None
+
+
+@pytest.mark.models
+def test_machine_speed_times_the_fixed_work_on_the_real_models(bl, speech_dir):
+    speed = bl.bench.machine_speed(speech_dir, repeats=1)
+    assert set(speed) == {"llm_prompt_60_tokens", "llm_16_tokens", "stt_command", "tts_sentence"}
+    assert all(0 < ms < 60_000 for ms in speed.values()), speed
+    line = bl.speed_lines({"speed_before": speed, "speed_after": speed})[0]
+    assert (
+        line.startswith("Machine speed")
+        and f"STT 2.5 s command {speed['stt_command']:.0f} /" in line
+    )
+    assert bl.speed_lines({}) == []
