@@ -462,11 +462,14 @@ class Engine:
         if rehearsed is not None:
             r.timings["skill"] = _ms(skill_s)  # in the turn's timings: the database can be slow
         # A whole command is finished words too, even where Whisper wrote no full stop
-        # ("cancel all timers"); one that needs more ("set a timer for") gets a question. Only
-        # with barge-in: half-duplex is deaf once it speaks, and the missing full stop is as
-        # often a pause mid-command ("set a timer for 3 hours … and 10 minutes").
+        # ("cancel all timers"); one that needs more ("set a timer for") gets a question. In
+        # half-duplex only a command nothing is added to (Skills.closed): it is deaf once it
+        # speaks, and the missing full stop is as often a pause mid-command ("set a timer for
+        # 3 hours … and 10 minutes").
         whole_command = (
-            self.barge_in and rehearsed is not None and not rehearsed.rstrip().endswith("?")
+            rehearsed is not None
+            and not rehearsed.rstrip().endswith("?")
+            and (self.barge_in or self.skills is not None and self.skills.closed(text))
         )
         finished = sounds_finished(said) or (whole_command and sounds_finished(f"{said}."))
         if self.config.vad.early_commit and finished:

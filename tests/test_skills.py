@@ -497,3 +497,16 @@ def test_an_alarm_is_found_by_its_rule(skills):
     assert skills.answer("cancel my weekday alarm") == "Cancelled an alarm every weekday at 6 am."
     (left,) = skills.store.reminders("default")
     assert left.rule is None
+
+
+def test_closed_commands_are_those_nothing_is_added_to(tmp_path):
+    # Half-duplex answers these at the pause even without a full stop (engine._speculate); a
+    # command that may go on ("… for 3 hours" "and 10 minutes", "what time is it" "in Tokyo")
+    # waits for the end of the turn.
+    skills = Skills(SkillStore(tmp_path / "m.sqlite3"), "default", ZoneInfo("UTC"))
+    for text in ["cancel all tires", "read my shopping list", "read my notes",
+                 "what reminders do I have", "which lists do I have"]:  # fmt: skip
+        assert skills.closed(text), text
+    for text in ["set a timer for 3 hours", "what time is it", "add milk to my shopping list",
+                 "remind me at 5", "cancel the pasta timer", "turn off the lights"]:  # fmt: skip
+        assert not skills.closed(text), text

@@ -159,13 +159,18 @@ def test_a_whole_command_without_a_full_stop_is_answered_before_the_end_silence(
     # Whisper often writes short commands without a full stop ("cancel all timers"); with
     # barge-in, a command the skills can answer whole is finished words all the same. One that
     # needs more ("set a timer for") is asked about, and that question waits for the end of the
-    # turn; so does everything in half-duplex (see test_a_pause_mid_command_does_not_act_twice).
+    # turn. Half-duplex, only a command nothing is added to is: "set a timer for 3 hours" may
+    # go on ("… and 10 minutes", see test_a_pause_mid_command_does_not_act_twice).
     pcm = np.concatenate([silence(0.5), tone(1.0), silence(3.0)])
     end_silence = Config().vad.end_silence_ms / 1000
     for said, barge_in, early in [
         ("cancel all timers", True, True),
         ("set a timer for", True, False),
-        ("cancel all timers", False, False),
+        ("cancel all timers", False, True),
+        ("read my shopping list", False, True),
+        ("set a timer for 3 hours", False, False),
+        ("set a timer for 3 hours", True, True),
+        ("what time is it", False, False),
     ]:
         got, store, _ = _run_voice(tmp_path, pcm, [said], barge_in=barge_in)
         (started, _) = next((e, n) for e, n in got if isinstance(e, ev.SpeakingStarted))

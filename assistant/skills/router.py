@@ -29,6 +29,13 @@ PENDING_S = 120.0  # an unanswered question is forgotten after this long
 # A skill's own erasing ("delete my notes", "clear my list") also parses as "forget <topic>":
 # the skill answers it (it asks before deleting), not the memory command.
 _ERASING = ("clear", "cancel", "remove", "remove_last")
+# Commands nothing is added to once said ("cancel all timers", "read my shopping list"): unlike
+# "set a timer for 3 hours" (… "and 10 minutes") or "what time is it" (… "in Tokyo"), their words
+# are finished even where Whisper wrote no full stop.
+_CLOSED = frozenset(
+    [("timers", "cancel_all"), ("lists", "read"), ("lists", "which"), ("notes", "read"),
+     ("reminders", "list")]
+)  # fmt: skip
 _SKILL_NOUN = re.compile(r"\b(?:notes?|lists?|reminders?|alarms?|timers?)\b")
 _EVERYTHING = ("everything", "all", "me", "about me")
 _QUESTION = re.compile(
@@ -100,6 +107,11 @@ class Skills:
         if self.recogniser.recognise(t, normalised=True) is not None:
             return True
         return parse_command(text) is not None  # memory_command's, when memory is off
+
+    def closed(self, text: str) -> bool:
+        """Whether text is a command nothing is added to once said (see _CLOSED)."""
+        intent = self.recogniser.recognise(normalise(text), normalised=True)
+        return intent is not None and (intent.skill, intent.action) in _CLOSED
 
     def erases(self, text: str) -> bool:
         """Whether a "forget …" memory command is really a skill's own erasing ("delete my notes").
