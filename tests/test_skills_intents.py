@@ -236,6 +236,14 @@ def test_slots(rec):
     assert i and i.slots["list"] == "shopping"  # the default list
     i = rec.recognise("take a note: buy a new kettle")
     assert i and i.slots["text"] == "buy a new kettle"
+    # Words that point at a timer are no name: the bench's device path heard "set a timer for 5
+    # minutes" as "We'll set it timer for five minutes." and made "the it timer"; "cancel that
+    # timer" said "I can't find a that timer."
+    for text, action in [("we'll set it timer for five minutes", "start"),
+                         ("cancel that timer", "cancel"),
+                         ("how long is left on this timer", "status")]:  # fmt: skip
+        i = rec.recognise(text)
+        assert i and (i.skill, i.action) == ("timers", action) and i.slots["name"] == "", (text, i)
 
 
 def test_normalise():

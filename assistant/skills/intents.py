@@ -102,6 +102,9 @@ class Intent:
 # -- own patterns ------------------------------------------------------------------------------
 
 _ARTICLE = r"(?:(?:my|the|a|an|our|this|that) )?"
+# Words before "timer" that point at a timer rather than name it ("cancel that timer", "how long
+# is left on this timer", Whisper's "set it timer" for "set a timer").
+_NOT_TIMER_NAMES = frozenset(["it", "its", "this", "that", "one", "the", "my"])
 _LIST_WORD = r"(?:list|lists|wishlist|to dos|todos)"
 # A list's name: words before "list", but never a preposition (so "eggs from my shopping list"
 # cannot make "eggs from my shopping" a name).
@@ -384,6 +387,8 @@ class Recogniser:
             # The wildcard can start inside a word ("set an egg timer" → "n egg"): keep whole words.
             while name and not re.search(rf"\b{re.escape(name)}\b", text):
                 name = name.partition(" ")[2]
+            if name.strip() in _NOT_TIMER_NAMES:  # "cancel that timer": the one there is
+                name = ""
             slots = {"name": name.strip(), **_duration_slots(slots), **_start_slots(slots)}
             if "conversation_command" in r.entities:
                 return None  # "in 5 minutes turn off the lights": a reminder, handled below
@@ -603,6 +608,7 @@ class Recogniser:
             name = re.sub(
                 r"^(?:(?:set|start|create|make|put|cancel|stop|pause|resume|delete|remove|"
                 r"add|continue|restart|on|up|me|a|an|the|my|new|another|second|other|"
+                r"it|its|this|that|one|"  # see _NOT_TIMER_NAMES
                 r"\d+ (?:minutes?|hours?|seconds?)"
                 r"|\d+)\b\s*)+",
                 "",
