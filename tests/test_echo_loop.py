@@ -117,6 +117,9 @@ def span(rec: Recorder, t0: float, t1: float) -> np.ndarray:
 
 
 def db(x: np.ndarray) -> float:
+    """Level in dBFS (-180 for no samples: a reply shorter than the span asked about)."""
+    if len(x) == 0:
+        return -180.0
     return 20 * np.log10(max(float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))), 1e-9))
 
 
