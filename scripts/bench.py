@@ -166,8 +166,9 @@ def machine_speed(speech: Path, repeats: int = 3) -> dict[str, float]:
 
     The same code measured 324 and 409 ms p50 on the file path hours apart on this shared
     machine, with every stage slower alike; these numbers, taken before and after a run, tell
-    such a swing from a change in the code. LLM: 60 prompt tokens evaluated and 16 tokens
-    generated one by one (the configured threads); STT: one 2.5 s command; TTS: one sentence.
+    such a swing from a change in the code. LLM: 60 prompt tokens evaluated at once, then 16
+    evaluated one at a time as generation does (no sampling; the configured threads); STT: one
+    2.5 s command; TTS: one sentence.
     """
     from assistant.audio.frames import read_audio
     from assistant.config import Config

@@ -105,6 +105,7 @@ _ARTICLE = r"(?:(?:my|the|a|an|our|this|that) )?"
 # Words before "timer" that point at a timer rather than name it ("cancel that timer", "how long
 # is left on this timer", Whisper's "set it timer" for "set a timer").
 _NOT_TIMER_NAMES = frozenset(["it", "its", "this", "that", "one", "the", "my"])
+_NOT_TIMER_NAME_RE = "|".join(sorted(_NOT_TIMER_NAMES))
 _LIST_WORD = r"(?:list|lists|wishlist|to dos|todos)"
 # A list's name: words before "list", but never a preposition (so "eggs from my shopping list"
 # cannot make "eggs from my shopping" a name).
@@ -607,8 +608,8 @@ class Recogniser:
             name = (name_m.group("name") or name_m.group("name2") or "").strip()
             name = re.sub(
                 r"^(?:(?:set|start|create|make|put|cancel|stop|pause|resume|delete|remove|"
-                r"add|continue|restart|on|up|me|a|an|the|my|new|another|second|other|"
-                r"it|its|this|that|one|"  # see _NOT_TIMER_NAMES
+                r"add|continue|restart|on|up|me|a|an|new|another|second|other|"
+                rf"{_NOT_TIMER_NAME_RE}|"
                 r"\d+ (?:minutes?|hours?|seconds?)"
                 r"|\d+)\b\s*)+",
                 "",
