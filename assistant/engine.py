@@ -153,6 +153,10 @@ class Engine:
         # Barge-in in two steps: the first voice over a reply pauses it (_pause); speech
         # confirmed then stops it (_interrupt), a blip that comes to nothing resumes it.
         self._paused_at: float | None = None  # when the paused reply went silent
+        # The paused reply had made no sound yet (played early, then a blip after the user's
+        # last word): it plays once the blip's own pause has lasted early_commit_ms, from then.
+        self._paused_unsounded = False
+        self._resume_due: float | None = None
         # Voice again after an early-committed reply: the user going on, or a breath? Only
         # min_speech_ms of it stops the reply (a 30 ms blip at the end of a turn had cancelled
         # the reply and made the same words be answered twice).
@@ -316,7 +320,12 @@ class Engine:
             self._finalize(playing, None)
         if not self._listening:
             return
-        if self._playing is not None and not self._playing.hold and not self.barge_in:
+        if (
+            self._playing is not None
+            and not self._playing.hold
+            and not self.barge_in
+            and self._paused_at is None  # held back before its first sound (see _resumed)
+        ):
             self._deaf(self._playing, frame.t)
             return  # half-duplex: what the mic hears now is our own voice
         if frame.end <= self._resume_at:
@@ -354,16 +363,23 @@ class Engine:
     def _hear(self, frame: Frame, clock: Clock) -> None:
         items = self.listener.feed(frame)
         going_on = self._going_on
+        r = self._generating or self._playing
         if (
             going_on is not None
             and self.listener.in_speech
             and lasted(
-                self.listener.endpointer.last_voiced_end - going_on,
+                self.listener.endpointer.last_voiced_end
+                - going_on
+                + (r.voice_after_s if r is not None else 0.0),
                 self.config.vad.min_speech_ms / 1000,
             )
         ):
             self._going_on = None
-            self._interrupt(clock)  # it started too soon: the user talks over it
+            held = self._held_reply()
+            if held is not None:
+                self._drop(held)  # the user goes on: nothing of it was heard, the turn goes on
+            else:
+                self._interrupt(clock)  # it started too soon: the user talks over it
         self._reported.extend(items)
         self._handle_reported(clock)
         self._commit_due()
@@ -389,15 +405,20 @@ class Engine:
             elif isinstance(item, Resumed):
                 self._resumed(item.t)
             elif item.tentative:
-                self._going_on = None
+                going_on, self._going_on = self._going_on, None
                 if self._generating is None and self._playing is None:
                     self._speculate(item, clock)
+                else:
+                    self._pause_again(item, going_on)
             else:
                 self._going_on = None
                 self._utterance_done(item, clock)
 
     def _commit_due(self) -> None:
         """Play the reply prepared at a pause once the pause has lasted early_commit_ms."""
+        resume = self._resume_due
+        if resume is not None and lasted(self.listener.heard_until, resume):
+            self._unpause()  # the voice after the user's last word was a blip
         r = self._due
         if r is None:
             return
@@ -407,6 +428,48 @@ class Engine:
             self._due = None
             self._commit(r)  # it sounds finished: speak as soon as the reply is ready
             self._early = r
+
+    def _held_reply(self) -> Reply | None:
+        """The reply prepared at a pause and not yet heard (held back), if any."""
+        for r in (self._generating, self._playing):
+            if r is not None and r.hold and not r.discarded and r.utterance_start is not None:
+                return r
+        return None
+
+    def _drop(self, r: Reply) -> None:
+        """Throw away a reply prepared at a pause: the user went on, so the turn is not over."""
+        r.discarded = True
+        if self._due is r:
+            self._due = None
+        if r is self._generating:
+            self._cancelled = True
+        else:
+            self._playing = None
+
+    def _pause_again(self, pause: Utterance, voice_since: float | None) -> None:
+        """A pause after a blip too short to be speech: the reply to the words before it holds.
+
+        Prepared and held, it plays once this pause has lasted early_commit_ms if the words
+        sounded finished, as it would have at the first pause; played early but held back
+        before its first sound (half-duplex), it plays from then too. The blip's voice counts
+        toward the user going on (several short ones in a row are speech, see _hear).
+        """
+        r = self._generating or self._playing
+        if r is None or r.utterance_start != pause.start or r.discarded:
+            return
+        if voice_since is not None:
+            r.voice_after_s += max(0.0, pause.end - voice_since)
+        due = pause.end + self.config.vad.early_commit_ms / 1000
+        if not r.hold:
+            if self._paused_at is not None and self._paused_unsounded:
+                self._resume_due = due
+                self._commit_due()
+            return
+        if r.commit_at is None:
+            return
+        r.commit_at = due
+        self._due = r
+        self._commit_due()
 
     def _utterance_done(self, item: Utterance, clock: Clock) -> None:
         """The user's turn is over: play the reply prepared for it, or answer it now."""
@@ -533,24 +596,35 @@ class Engine:
 
     def _resumed(self, t: float) -> None:
         """The user went on after a pause: drop a reply prepared there, or stop it speaking."""
+        self._resume_due = None  # a reply held back for a blip waits for this voice too
         if self._early is not None and self._early not in (self._generating, self._playing):
             self._early = None  # it was heard in full; what they say now is answered as a whole
         for r in (self._generating, self._playing):
             if r is None or r.utterance_start is None or r.discarded:
                 continue
-            if r.hold:  # nothing of it was heard: throw it away, the turn goes on
-                r.discarded = True
-                if r is self._generating:
-                    self._cancelled = True
-                else:
-                    self._playing = None
+            if r.hold:
+                # Nothing of it was heard. Kept until the voice lasts min_speech_ms (_hear drops
+                # it then): after the last word the mic often hears a blip — a breath, a click,
+                # the room — and dropping the reply for it had the turn prepared again after the
+                # blip (2-4 of 19 device-path turns a run, up to 350 ms later).
+                if self._going_on is None:
+                    self._going_on = t
+                if self._due is r:
+                    self._due = None  # not played while the voice is judged (see _pause_again)
             elif self.barge_in and self._going_on is None:
                 self._going_on = t  # stopped if the voice lasts (see _hear); paused meanwhile
                 self._pause()
-            elif not self.barge_in and (r.first_audio_at is None or t < r.first_audio_at):
-                # Played early, but not a sound of it yet: half-duplex goes deaf once it
-                # speaks, so drop it now and answer the whole turn when it ends.
-                self._interrupt(None)
+            elif not self.barge_in and (
+                self._paused_at is not None or r.first_audio_at is None or t < r.first_audio_at
+            ):
+                # Played early, but not a sound of it yet. Half-duplex goes deaf once it
+                # speaks, so its sound is held back while the voice is judged: the user going
+                # on (min_speech_ms, see _hear) drops it and the whole turn is answered when it
+                # ends; a blip after the last word lets it play (dropped at once, as before, the
+                # turn was prepared again: 2-4 of 19 device-path turns a run, up to 350 ms later).
+                if self._going_on is None:
+                    self._going_on = t
+                self._pause(before_sound=True)
 
     def _poll(self, clock: Clock | None) -> bool:
         """While generating: hear what the mic caught so far; True if the reply must stop."""
@@ -575,7 +649,7 @@ class Engine:
             # Before the reply's first audio there is no echo to fear: the user may go on
             # talking (then this reply is dropped and their words are kept for the next turn).
             speaking = self.speaker is not None and frame.end > self._generating_audio_from()
-            if speaking and not self.barge_in:
+            if speaking and not self.barge_in and self._paused_at is None:
                 continue
             self._level(frame)
             self._hear(frame, clock)
@@ -597,23 +671,20 @@ class Engine:
         # The voice that paused it is judged as the user's more readily (barge_in_release).
         self.listener.endpointer.reply_paused = t is not None
 
-    def _pause(self) -> None:
+    def _pause(self, before_sound: bool = False) -> None:
         """Voice over a reply that is being heard: silence it at once, not yet sure it is speech.
 
         The listener needs min_speech_ms of voice to be sure (then _interrupt stops the reply
         where it paused); this silences it onset_ms after the voice began instead.
+        `before_sound`: half-duplex too, for a reply played early that has made no sound yet.
         """
         r = self._generating if self._generating is not None else self._playing
-        if (
-            self._paused_at is not None
-            or not self.barge_in
-            or self.speaker is None
-            or r is None
-            or r.hold
-            or r.first_audio_at is None
-        ):
+        if self._paused_at is not None or self.speaker is None or r is None or r.hold:
+            return
+        if not before_sound and (not self.barge_in or r.first_audio_at is None):
             return
         self._paused_at = self.speaker.pause()
+        self._paused_unsounded = r.first_audio_at is None or r.first_audio_at > self._paused_at
         self.emit(ev.SpeakingPaused(round(self._paused_at, 3)))
 
     def _settle_pause(self, t: float) -> None:
@@ -627,12 +698,16 @@ class Engine:
     def _unpause(self) -> None:
         """Play a paused reply on from where it paused (it was not the user speaking)."""
         paused_at, self._paused_at = self._paused_at, None
+        self._resume_due = None
         if paused_at is None or self.speaker is None:
             return
         shift = self.speaker.resume()
         for r in (self._generating, self._playing):
             if r is not None:
                 r.shift(paused_at, shift)
+                if r.first_audio_at is not None and r.speech_end is not None:
+                    # Held back before its first sound: it is first heard later.
+                    r.timings["end_of_speech_to_first_audio"] = _ms(r.first_audio_at - r.speech_end)
         self.emit(ev.SpeakingResumed(round(paused_at + shift, 3)))
 
     def _interrupt(self, clock: Clock | None) -> None:
@@ -642,6 +717,7 @@ class Engine:
         """
         at = self.speaker.stop() if self.speaker else (clock.now() if clock else 0.0)
         self._paused_at = None
+        self._resume_due = None
         if self._generating is not None:
             self._cancelled = True
             self._generating.cut_at = at

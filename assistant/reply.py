@@ -43,6 +43,9 @@ class Reply:
     carried: str = ""  # words carried into this turn from one the user talked over
     confirmed: bool = False  # the utterance it answers is over (not just paused)
     commit_at: float | None = None  # plays early once the pause has lasted until then
+    # Voice heard after its pause while it was held, in blips each too short to be speech:
+    # together they are the user going on once they reach min_speech_ms.
+    voice_after_s: float = 0.0
     speech_end: float | None = None
     discarded: bool = False
     # A skill's answer rehearsed at the pause (nothing done yet): voiced like any prepared
@@ -61,6 +64,8 @@ class Reply:
         A chunk that was playing at the pause keeps its start, so a cut later in it counts the
         pause as played: at most a few words more than were heard.
         """
+        if self.first_audio_at is not None and self.first_audio_at >= since:
+            self.first_audio_at += by  # paused before its first sound
         for c in self.chunks:
             if c.start is not None and c.start >= since:
                 c.start += by

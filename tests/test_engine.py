@@ -634,6 +634,61 @@ def test_half_duplex_going_on_before_an_early_reply_sounds_drops_it_and_keeps_th
     assert len(speaker._segments) == 1  # the dropped reply never made a sound
 
 
+def test_half_duplex_a_blip_before_an_early_reply_sounds_holds_it_back_then_lets_it_play():
+    # "What time is it?" … 250 ms … a 40 ms click … silence. The reply (its model needs 300 ms)
+    # is committed at 160 ms and has made no sound when the click comes. It is held back while
+    # the voice is judged, then plays once the click's own pause has lasted early_commit_ms.
+    # Dropped at once (as before), the turn was transcribed and answered again, 300-500 ms later:
+    # a breath or click after the last word did that to 2-4 of 19 device-path turns.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.25), tone(0.04), silence(4.0)])
+    llm = _ThinkingModel(["Noon.", "Noon."], 0.3)
+    texts = ["What time is it?", "What time is it?"]
+    got, speaker, _ = _barge_run(pcm, texts, [], barge_in=False, llm=llm)
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text, turn.interrupted) == (texts[0], "Noon.", False)
+    assert len(of(got, ev.Transcript)) == 1 and len(llm.calls) == 1
+    assert len(of(got, ev.SpeakingPaused)) == len(of(got, ev.SpeakingResumed)) == 1
+    # Its first sound comes after the click's pause has lasted early_commit_ms, not before.
+    click_end = 2.25 + 0.04
+    out = speaker.render()
+    first_sound = np.flatnonzero(np.abs(out[int(2.1 * 16_000) :]) > 0.01)[0] / 16_000 + 2.1
+    assert click_end + Config().vad.early_commit_ms / 1000 - 0.01 <= first_sound < click_end + 0.3
+    # The turn reports when it was really first heard (from the end of the words).
+    heard_ms = turn.timings_ms["end_of_speech_to_first_audio"]
+    assert abs(heard_ms - (first_sound - 2.0) * 1000) < 40, (heard_ms, first_sound)
+
+
+def test_a_blip_after_the_last_word_keeps_the_reply_prepared_at_the_pause():
+    # "What time is it?" … 100 ms … a 40 ms blip … silence: the blip comes before the prepared
+    # reply is played (early_commit_ms). Too short to be speech, it keeps the reply: one
+    # transcription, one reply, played once the blip's pause has lasted early_commit_ms.
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.1), tone(0.04), silence(3.0)])
+    stt = FixedTranscriber(["What time is it?", "What time is it?"])
+    got, speaker, models, _ = run(pcm, [], ["Noon.", "Noon."], stt=stt)
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text, turn.interrupted) == (
+        "What time is it?",
+        "Noon.",
+        False,
+    )
+    assert len(stt.heard) == 1 and len(models.llm.calls) == 1
+    (started,) = of(got, ev.SpeakingStarted)
+    assert started.t >= 2.14 + Config().vad.early_commit_ms / 1000 - 0.01
+    assert len(speaker._segments) == 1
+
+
+def test_blips_that_add_up_to_speech_drop_the_reply_prepared_at_the_pause():
+    # "I want to" … then three soft 64 ms bursts, 96 ms apart (each followed by a pause): each
+    # alone is too short to be speech, together (192 ms) they are the user going on.
+    burst = [tone(0.064), silence(0.096)]
+    pcm = np.concatenate([silence(1.0), tone(1.0), silence(0.1), *burst * 3, silence(3.0)])
+    texts = ["I want to go.", *["I want to go home."] * 4]
+    got, speaker, models, _ = run(pcm, texts, ["Too soon.", *["Home it is."] * 4])
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text) == ("I want to go home.", "Home it is.")
+    assert len(speaker._segments) == 1  # the dropped reply never made a sound
+
+
 def test_a_pause_after_words_that_sound_unfinished_is_not_the_end_of_the_turn():
     # "And so, my fellow Americans," … 700 ms … "ask not what your country can do for you.":
     # longer than end_silence_ms, but the words so far end on a comma: one turn, not two.
