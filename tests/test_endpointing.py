@@ -247,7 +247,7 @@ def test_durations_count_whole_chunks_wherever_the_clock_stands():
     chunks came to 0.15999999 s for 38% of start times and two silent chunks fell short of 64 ms
     for most: the pause was found a chunk (32 ms) late in over half of all turns.
     """
-    config = VadConfig()
+    config = VadConfig(speculate_ms=64)
     late = []
     for k in range(200):
         t = 1.0 + k * 7.919  # start times over half an hour of listening
