@@ -153,9 +153,8 @@ class Engine:
         # Barge-in in two steps: the first voice over a reply pauses it (_pause); speech
         # confirmed then stops it (_interrupt), a blip that comes to nothing resumes it.
         self._paused_at: float | None = None  # when the paused reply went silent
-        # The paused reply had made no sound yet (played early, then a blip after the user's
-        # last word): it plays once the blip's own pause has lasted early_commit_ms, from then.
-        self._paused_unsounded = False
+        # A reply paused before its first sound (played early, then a blip after the user's
+        # last word) plays once the blip's own pause has lasted early_commit_ms: from then.
         self._resume_due: float | None = None
         # Voice again after an early-committed reply: the user going on, or a breath? Only
         # min_speech_ms of it stops the reply (a 30 ms blip at the end of a turn had cancelled
@@ -375,9 +374,8 @@ class Engine:
             )
         ):
             self._going_on = None
-            held = self._held_reply()
-            if held is not None:
-                self._drop(held)  # the user goes on: nothing of it was heard, the turn goes on
+            if r is not None and r.hold and not r.discarded:
+                self._drop(r)  # the user goes on: nothing of it was heard, the turn goes on
             else:
                 self._interrupt(clock)  # it started too soon: the user talks over it
         self._reported.extend(items)
@@ -429,13 +427,6 @@ class Engine:
             self._commit(r)  # it sounds finished: speak as soon as the reply is ready
             self._early = r
 
-    def _held_reply(self) -> Reply | None:
-        """The reply prepared at a pause and not yet heard (held back), if any."""
-        for r in (self._generating, self._playing):
-            if r is not None and r.hold and not r.discarded and r.utterance_start is not None:
-                return r
-        return None
-
     def _drop(self, r: Reply) -> None:
         """Throw away a reply prepared at a pause: the user went on, so the turn is not over."""
         r.discarded = True
@@ -461,7 +452,9 @@ class Engine:
             r.voice_after_s += max(0.0, pause.end - voice_since)
         due = pause.end + self.config.vad.early_commit_ms / 1000
         if not r.hold:
-            if self._paused_at is not None and self._paused_unsounded:
+            if self._paused_at is not None and (
+                r.first_audio_at is None or r.first_audio_at >= self._paused_at
+            ):  # paused before its first sound
                 self._resume_due = due
                 self._commit_due()
             return
@@ -684,7 +677,6 @@ class Engine:
         if not before_sound and (not self.barge_in or r.first_audio_at is None):
             return
         self._paused_at = self.speaker.pause()
-        self._paused_unsounded = r.first_audio_at is None or r.first_audio_at > self._paused_at
         self.emit(ev.SpeakingPaused(round(self._paused_at, 3)))
 
     def _settle_pause(self, t: float) -> None:
