@@ -451,6 +451,9 @@ def sample_at(rec: Any, t: float) -> int:
     return n
 
 
+_QUIET_S = 1.0  # see DeviceSession.settle
+
+
 class DeviceSession:
     """`assistant talk` on the private PulseAudio's devices, with the mic and speaker recorded."""
 
@@ -499,7 +502,21 @@ class DeviceSession:
             )
 
         self.wait(done, timeout, "the reply to finish")
-        time.sleep(0.4)
+        # Then until it has been quiet for _QUIET_S: a clip with a long pause is answered more
+        # than once (the JFK clip), and a timer's announcement waits for the user's turn to end
+        # and starts just after it; a clip played then was lost (half-duplex does not listen
+        # while it speaks) and its turn was left out of the latency figures.
+        deadline = time.monotonic() + timeout
+        seen, since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            news = [e for e in self.events()[n_events:] if e["type"] != "mic_level"]
+            if len(news) != seen:
+                seen, since = len(news), time.monotonic()
+            elif time.monotonic() - since >= _QUIET_S:
+                speaking = [e["type"] for e in news if e["type"].startswith("speaking_")]
+                if not speaking or speaking[-1] == "speaking_ended":
+                    return
+            time.sleep(0.05)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -586,6 +603,7 @@ def device_latency(
 
 
 _CLIP_AFTER_REPLY_S = 0.3  # see file_bargein
+_LONG_REPLY_S = 1.8  # a reply this long can be talked over (see file_bargein, bargein_pairs)
 
 
 def file_bargein(
@@ -612,7 +630,7 @@ def file_bargein(
         events, _, _, _ = run_file(base, f"barge-{k}-a", work, cfg, "--barge-in", "on")
         start = next((x["t"] for x in events if x.get("type") == "speaking_started"), None)
         end = next((x["t"] for x in events if x.get("type") == "speaking_ended"), None)
-        if start is None or end is None or end - start < 1.8:
+        if start is None or end is None or end - start < _LONG_REPLY_S:
             continue  # no reply, or too short to talk over
         who = INTERRUPTERS[k % len(INTERRUPTERS)]
         offset = 0.5 + 0.5 * (k % 6) / 5  # 0.5 … 1.0 s into the reply
@@ -662,6 +680,25 @@ def file_bargein(
         took = f"stopped {((stop or 0) - onset) * 1000:.0f} ms after the onset"
         log(f"  {q}: {took if p['valid'] else 'not timed (the reply was not playing)'}")
     return {"interruptions": placed}
+
+
+def bargein_pairs(rows: list[dict[str, Any]], n: int) -> list[tuple[str, str]]:
+    """n (question, interrupter) pairs for the device path: questions with long replies first.
+
+    The interruption begins 0.5–1.0 s into the reply, so a question whose reply (in the file
+    path's run) lasted under _LONG_REPLY_S is often over by then and times nothing: in session
+    12's run 6 of 10 such interruptions were not timed. Questions with long replies are asked
+    again (in one conversation the reply differs each time) before short ones are used.
+    """
+    answered = [r for r in rows if r["speaking_started_t"] and not r["reply_during_speech"]]
+    long = [
+        r["clip"]
+        for r in answered
+        if r["speaking_ended_t"]
+        and r["speaking_ended_t"][0] - r["speaking_started_t"][0] >= _LONG_REPLY_S
+    ]
+    questions = (long * n)[:n] if long else [r["clip"] for r in answered][:n]
+    return [(q, INTERRUPTERS[k % len(INTERRUPTERS)]) for k, q in enumerate(questions)]
 
 
 def device_bargein(
@@ -1090,12 +1127,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["latency"][f"device, {label}"] = run
                 log(f"  p50 {run['summary']['e2e_silero_ms']['p50']} ms")
                 checkpoint(out, result)
-            questions = [
-                r["clip"]
-                for r in result["latency"]["file, speculation_on"]["rows"]
-                if r["speaking_started_t"] and not r["reply_during_speech"]
-            ][:n_barge]
-            pairs = [(q, INTERRUPTERS[k % len(INTERRUPTERS)]) for k, q in enumerate(questions)]
+            pairs = bargein_pairs(result["latency"]["file, speculation_on"]["rows"], n_barge)
             log(f"barge-in, device path: {len(pairs)} interruptions")
             b = device_bargein(pairs, audio, ends, work, cfgs["speculation_on"])
             b["summary"] = summarize_bargein(b)
@@ -1177,12 +1209,7 @@ def redo_bargein(saved: dict[str, Any], speech: Path, out: Path, file: bool, dev
         saved["bargein"]["file"] = measured(b, load, started)
         log(f"  stop p50 {summarize_bargein(b)['stop_silero_ms']['p50']} ms")
     if device:
-        questions = [
-            r["clip"]
-            for r in saved["latency"]["file, speculation_on"]["rows"]
-            if r["speaking_started_t"] and not r["reply_during_speech"]
-        ][:n_barge]
-        pairs = [(q, INTERRUPTERS[k % len(INTERRUPTERS)]) for k, q in enumerate(questions)]
+        pairs = bargein_pairs(saved["latency"]["file, speculation_on"]["rows"], n_barge)
         with private_pulse(work / "pa"):
             load, started = load_average(), time.monotonic()
             log(f"barge-in, device path: {len(pairs)} interruptions; {load['uptime']}")
