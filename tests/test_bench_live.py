@@ -104,6 +104,30 @@ def test_breakdown_leaves_the_rest_as_wait(bl):
     assert bl.breakdown({"stt": 1.0}) is None
 
 
+def test_barge_in_pairs_prefer_questions_with_long_replies(bl):
+    def row(clip, start, end, during=False):
+        return {
+            "clip": clip,
+            "speaking_started_t": [start] if start is not None else [],
+            "speaking_ended_t": [end] if end is not None else [],
+            "reply_during_speech": during,
+        }
+
+    rows = [
+        row("short", 1.0, 2.0),
+        row("long", 1.0, 4.0),
+        row("timer", 1.0, 2.85),  # 1.85 s: "Timer set for 30 seconds." is over too soon
+        row("unanswered", None, None),
+        row("overlapping", 1.0, 9.0, during=True),
+        row("longer", 2.0, 7.0),
+    ]
+    pairs = bl.bargein_pairs(rows, 3)
+    assert [q for q, _ in pairs] == ["long", "longer", "long"]
+    assert [w for _, w in pairs] == bl.INTERRUPTERS[:3]
+    # No long reply at all: the answered questions in order, as before.
+    assert [q for q, _ in bl.bargein_pairs(rows[:1] + rows[2:4], 5)] == ["short", "timer"]
+
+
 @pytest.mark.models
 def test_machine_speed_times_the_fixed_work_on_the_real_models(bl, speech_dir):
     speed = bl.bench.machine_speed(speech_dir, repeats=1)
