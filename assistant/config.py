@@ -63,6 +63,7 @@ class VadConfig:
     end_silence_ms: int = 400  # silence that ends the user's turn
     unfinished_silence_ms: int = 1000  # ... when the words so far sound unfinished; 0 = off
     speculate_ms: int = 32  # silence after which a reply is prepared (and held); 0 = off
+    pause_release: float = 0.5  # ... counted from the last chunk at or over this probability
     early_commit: bool = True  # play a prepared reply before end_silence_ms if the words ended
     early_commit_ms: int = 160  # ... once the silence has lasted this long
     pre_roll_ms: int = 500  # audio kept from before speech started (Silero can be late)

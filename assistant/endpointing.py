@@ -43,8 +43,10 @@ class Onset:
 class Paused:
     """The speech that began at `start` has paused since `end`: the turn may be over.
 
-    Reported once per pause after `speculate_ms` of silence, long before `end_silence_ms`
-    confirms the end, so a reply can be prepared while it is not yet sure.
+    Reported once per pause after `speculate_ms` below `pause_release` (Silero falling off
+    after the last word counts: `end` is the last chunk at or over it), long before
+    `end_silence_ms` below `release` confirms the end, so a reply can be prepared while it is
+    not yet sure. Only voice at or over `pause_release` is going on (Resumed).
     """
 
     start: float
@@ -86,6 +88,7 @@ class Endpointer:
         self._state = "idle"
         self._start = 0.0
         self._last_voiced_end = 0.0
+        self._last_strong_end = 0.0  # end of the last chunk at or over pause_release
         self._paused = False
         self._onset_told = False
         self._end_silence_s = self.config.end_silence_ms / 1000
@@ -127,6 +130,7 @@ class Endpointer:
         if self._state == "idle":
             if prob >= c.threshold:
                 self._state, self._start, self._last_voiced_end = "maybe", t, end
+                self._last_strong_end = end
                 self._onset_told = False
                 return self._onset(end)
             return None
@@ -138,7 +142,7 @@ class Endpointer:
                 self._state = "idle"
                 self._fragment = (self._start, self._last_voiced_end)
                 return None
-            self._last_voiced_end = end
+            self._last_voiced_end = self._last_strong_end = end
             if lasted(end - self._start + self._joined_s(), c.min_speech_ms / 1000):
                 self._state = "speech"
                 return Started(self._start)
@@ -148,17 +152,22 @@ class Endpointer:
             return self._finish(end, forced=True)
         if voiced:
             self._last_voiced_end = end
+        if prob >= max(c.release, c.pause_release):
+            self._last_strong_end = end
             if self._paused:
                 self._paused = False
                 self._end_silence_s = c.end_silence_ms / 1000
                 return Resumed(t)
             return None
+        # A chunk between release and pause_release (Silero falling off after the last word)
+        # keeps the turn going but starts the pause in which a reply is prepared.
         silent_for = end - self._last_voiced_end
-        if lasted(silent_for, self._end_silence_s):
+        if not voiced and lasted(silent_for, self._end_silence_s):
             return self._finish(self._last_voiced_end, forced=False)
-        if c.speculate_ms and not self._paused and lasted(silent_for, c.speculate_ms / 1000):
+        quiet_for = end - self._last_strong_end
+        if c.speculate_ms and not self._paused and lasted(quiet_for, c.speculate_ms / 1000):
             self._paused = True
-            return Paused(self._start, self._last_voiced_end)
+            return Paused(self._start, self._last_strong_end)
         return None
 
     def _joined_s(self) -> float:

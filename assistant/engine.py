@@ -414,15 +414,19 @@ class Engine:
 
     def _commit_due(self) -> None:
         """Play the reply prepared at a pause once the pause has lasted early_commit_ms."""
+        # Silence for early_commit_ms, even where the pause began while Silero still heard
+        # some voice (pause_release): the words ended, not just grew faint.
+        silent_from = self.listener.voiced_until + self.config.vad.early_commit_ms / 1000
+        heard = self.listener.heard_until
         resume = self._resume_due
-        if resume is not None and lasted(self.listener.heard_until, resume):
+        if resume is not None and lasted(heard, max(resume, silent_from)):
             self._unpause()  # the voice after the user's last word was a blip
         r = self._due
         if r is None:
             return
         if r.discarded or r.cancelled or not r.hold:
             self._due = None
-        elif r.commit_at is not None and lasted(self.listener.heard_until, r.commit_at):
+        elif r.commit_at is not None and lasted(heard, max(r.commit_at, silent_from)):
             self._due = None
             self._commit(r)  # it sounds finished: speak as soon as the reply is ready
             self._early = r

@@ -68,6 +68,16 @@ class Listener:
         """End of the audio judged so far (the session time of the next chunk)."""
         return self._pending_t
 
+    @property
+    def voiced_until(self) -> float:
+        """End of the last chunk of the speech in progress heard as voice (0 outside speech).
+
+        A pause in which a reply is prepared may start while Silero still hears some voice
+        (see VadConfig.pause_release); silence is counted from here.
+        """
+        e = self.endpointer
+        return e.last_voiced_end if e.in_speech else 0.0
+
     def quiet_for(self, t: float) -> float:
         """How long before `t` the last voice was heard (0 while voice may be speech)."""
         e = self.endpointer

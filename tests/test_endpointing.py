@@ -261,3 +261,25 @@ def test_durations_count_whole_chunks_wherever_the_clock_stands():
         if started != 4 or paused != 11:  # the 5th voiced chunk; the 2nd silent one
             late.append((k, started, paused))
     assert late == [], f"{len(late)} of 200 start times counted a chunk late: {late[:5]}"
+
+
+def test_the_pause_starts_where_silero_falls_off_and_the_end_waits_for_silence():
+    # Silero after a last word: 0.62, 0.48, 0.36, 0.28 … (measured; 34 of 42 benchmark clips
+    # pass through 0.35-0.5 on their way down).
+    probs = frames(0.8, 0.9) + [0.62, 0.48, 0.36, 0.28] + frames(1.0, 0.0)
+    started, paused, ended = replay(probs, pauses=True)
+    assert isinstance(paused, Paused) and isinstance(ended, Ended)
+    # The pause is found at the 0.48 chunk, and ends where the voice was last strong...
+    assert abs(paused.end - (0.8 + STEP)) < 1e-6
+    # ... while the turn still ends end_silence_ms after the last chunk over `release`.
+    assert abs(ended.end - (0.8 + 3 * STEP)) < 1e-6
+    # At pause_release = release the pause is found two chunks later (at 0.28).
+    _, paused_late, _ = replay(probs, VadConfig(pause_release=0.35), pauses=True)
+    assert abs(paused_late.end - ended.end) < 1e-6
+
+
+def test_faint_voice_after_the_pause_is_not_going_on_but_strong_voice_is():
+    probs = frames(0.8, 0.9) + frames(0.2, 0.4) + frames(0.5, 0.9) + frames(1.0, 0.0)
+    events = replay(probs, pauses=True)
+    assert [type(e) for e in events] == [Started, Paused, Resumed, Paused, Ended]
+    assert abs(events[2].t - 1.0) < 0.04  # resumed by the strong voice, not the faint

@@ -709,3 +709,46 @@ def test_end_of_turn_cues_for_waiting_longer():
         assert sounds_unfinished(said), said
     for said in ["add apples to my shopping list", "What time is it?", "Yes.", ""]:
         assert not sounds_unfinished(said), said
+
+
+class _LevelVad(EnergyVad):
+    """Loud voice 0.9, faint voice 0.4 (Silero falling off after a word), silence 0."""
+
+    def probability(self, chunk: np.ndarray) -> float:
+        rms = float(np.sqrt(np.mean(chunk**2)))
+        return 0.9 if rms > 0.1 else 0.4 if rms > 0.01 else 0.0
+
+
+def _first_sound(speaker, after: float) -> float:
+    out = speaker.render()
+    return np.flatnonzero(np.abs(out[int(after * 16_000) :]) > 0.01)[0] / 16_000 + after
+
+
+def _faint_tail_run(delay: float, pause_release: float):
+    # "What time is it?" (loud, to 2.0 s), then 128 ms of faint voice (Silero 0.4: between
+    # release and pause_release), then silence from 2.128 s.
+    pcm = np.concatenate([silence(1.0), tone(1.0), tone(0.128, amplitude=0.05), silence(3.0)])
+    vad = dataclasses.replace(Config().vad, pause_release=pause_release)
+    llm = _ThinkingModel(["Noon."], delay)
+    models = Models(_LevelVad(), FixedTranscriber(["What time is it?"]), llm, ToneSynthesizer())
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(Config(vad=vad), models, speaker, got.append)
+    engine.barge_in = False
+    engine.run(mic)
+    (turn,) = of(got, ev.Turn)
+    assert (turn.user_text, turn.reply_text) == ("What time is it?", "Noon.")
+    return _first_sound(speaker, 2.0)
+
+
+def test_a_reply_is_prepared_as_the_voice_grows_faint_and_plays_after_real_silence():
+    silent_from = 2.128
+    commit = silent_from + Config().vad.early_commit_ms / 1000
+    # A model that needs 300 ms: prepared at the first faint chunk (2.032 s), it is ready at
+    # ~2.33 s; prepared at the first silent one (2.16 s, pause_release = release) at ~2.46 s.
+    soon = _faint_tail_run(0.3, pause_release=0.5)
+    late = _faint_tail_run(0.3, pause_release=0.35)
+    assert commit <= soon < 2.42 and late >= 2.45, (soon, late)
+    # Ready at once, it still waits for early_commit_ms of silence, not of faint voice.
+    assert commit - 0.01 <= _faint_tail_run(0.0, pause_release=0.5) < commit + 0.08
