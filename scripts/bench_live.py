@@ -506,17 +506,19 @@ class DeviceSession:
         # than once (the JFK clip), and a timer's announcement waits for the user's turn to end
         # and starts just after it; a clip played then was lost (half-duplex does not listen
         # while it speaks) and its turn was left out of the latency figures.
-        deadline = time.monotonic() + timeout
-        seen, since = -1, time.monotonic()
-        while time.monotonic() < deadline:
+        seen = [-1, time.monotonic()]  # events so far, and since when
+
+        def quiet() -> bool:
             news = [e for e in self.events()[n_events:] if e["type"] != "mic_level"]
-            if len(news) != seen:
-                seen, since = len(news), time.monotonic()
-            elif time.monotonic() - since >= _QUIET_S:
-                speaking = [e["type"] for e in news if e["type"].startswith("speaking_")]
-                if not speaking or speaking[-1] == "speaking_ended":
-                    return
-            time.sleep(0.05)
+            if len(news) != seen[0]:
+                seen[:] = [len(news), time.monotonic()]
+                return False
+            speaking = [e["type"] for e in news if e["type"].startswith("speaking_")]
+            return time.monotonic() - seen[1] >= _QUIET_S and (
+                not speaking or speaking[-1] == "speaking_ended"
+            )
+
+        self.wait(quiet, timeout, "a quiet moment")
 
     def close(self) -> None:
         if self.proc.poll() is None:
