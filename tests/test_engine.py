@@ -68,6 +68,31 @@ def test_one_spoken_turn_is_answered_after_the_speech():
     assert len(heard) / 16_000 >= 1.5 + Config().vad.pre_roll_ms / 1000 - 0.05
 
 
+def test_a_fast_fed_files_first_turn_is_not_charged_the_time_before_it_began():
+    """The microphone (and its clock) is made before the models load; the file starts at t = 0.
+
+    A virtual clock left running from then put the file's first seconds behind it: the first
+    reply started the loading time late on the timeline (a benchmark turn measured 1307 ms
+    instead of 451).
+    """
+    import time
+
+    pcm = np.concatenate([silence(0.2), tone(0.8), silence(3.0)])
+    models = Models(EnergyVad(), FixedTranscriber(["hello"]), ScriptedChatModel(["Hi."]),
+                    ToneSynthesizer())  # fmt: skip
+    mic = FileMicrophone(pcm, realtime=False)
+    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
+    got: list[ev.Event] = []
+    engine = Engine(Config(), models, speaker, got.append)
+    time.sleep(2.0)  # the models loading
+    engine.run(mic)
+    (ended,) = of(got, ev.SpeechEnded)
+    (started,) = of(got, ev.SpeakingStarted)
+    assert abs(ended.t - 1.0) < 0.05
+    # Instant models: the reply waits only for the end-of-turn silence (400 ms).
+    assert started.t - ended.t < Config().vad.end_silence_ms / 1000 + 0.15
+
+
 def test_silence_gives_no_turn():
     got, speaker, _, _ = run(silence(5.0), ["never"], ["never"])
     assert of(got, ev.Turn) == [] and of(got, ev.SpeechStarted) == []

@@ -43,8 +43,11 @@ class VirtualClock:
     """
 
     def __init__(self) -> None:
-        self._anchor = 0.0
-        self._anchor_wall = time.monotonic()
+        self.restart()
+
+    def restart(self) -> None:
+        """Make now() count from zero again."""
+        self.set(0.0)
 
     def set(self, t: float) -> None:
         self._anchor = t
