@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -22,11 +23,14 @@ from assistant.testing.fakes import (
 )
 
 
-def run(pcm, texts, replies, config=None, stt=None, llm=None):
-    """A fast-fed file through an engine with fake models (stt and llm replace the defaults)."""
+def run(pcm, texts, replies, config=None, stt=None, llm=None, vad=None, loading_s=0.0):
+    """A fast-fed file through an engine with fake models (stt, llm, vad replace the defaults).
+
+    `loading_s`: time between making the microphone and running the engine (models loading).
+    """
     config = config or Config()
     models = Models(
-        EnergyVad(),
+        vad or EnergyVad(),
         stt or FixedTranscriber(texts),
         llm or ScriptedChatModel(replies),
         ToneSynthesizer(),
@@ -35,6 +39,8 @@ def run(pcm, texts, replies, config=None, stt=None, llm=None):
     speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
     got: list[ev.Event] = []
     engine = Engine(config, models, speaker, got.append)
+    if loading_s:
+        time.sleep(loading_s)
     engine.run(mic)
     return got, speaker, models, engine
 
@@ -75,17 +81,8 @@ def test_a_fast_fed_files_first_turn_is_not_charged_the_time_before_it_began():
     reply started the loading time late on the timeline (a benchmark turn measured 1307 ms
     instead of 451).
     """
-    import time
-
     pcm = np.concatenate([silence(0.2), tone(0.8), silence(3.0)])
-    models = Models(EnergyVad(), FixedTranscriber(["hello"]), ScriptedChatModel(["Hi."]),
-                    ToneSynthesizer())  # fmt: skip
-    mic = FileMicrophone(pcm, realtime=False)
-    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
-    got: list[ev.Event] = []
-    engine = Engine(Config(), models, speaker, got.append)
-    time.sleep(2.0)  # the models loading
-    engine.run(mic)
+    got, _, _, _ = run(pcm, ["hello"], ["Hi."], loading_s=2.0)
     (ended,) = of(got, ev.SpeechEnded)
     (started,) = of(got, ev.SpeakingStarted)
     assert abs(ended.t - 1.0) < 0.05
@@ -138,8 +135,6 @@ class SlowWarmUp(ScriptedChatModel):
     """A chat model whose background warm-up takes 0.4 s, like a history drop on 2 cores."""
 
     def warm_up(self, messages):
-        import time
-
         time.sleep(0.4)
         super().warm_up(messages)
 
@@ -440,8 +435,6 @@ class _SlowModel(ScriptedChatModel):
     """A model that takes a while before its first words (a long prompt, a slow machine)."""
 
     def stream(self, messages):
-        import time
-
         time.sleep(1.2)
         yield from super().stream(messages)
 
@@ -482,8 +475,6 @@ class _ThinkingModel(ScriptedChatModel):
         self.delay = delay
 
     def stream(self, messages):
-        import time
-
         time.sleep(self.delay)
         yield from super().stream(messages)
 
@@ -526,8 +517,6 @@ class _SlowTranscriber(FixedTranscriber):
         self.seconds = seconds
 
     def transcribe(self, pcm):
-        import time
-
         time.sleep(self.seconds)
         return super().transcribe(pcm)
 
@@ -755,13 +744,9 @@ def _faint_tail_run(delay: float, pause_release: float):
     pcm = np.concatenate([silence(1.0), tone(1.0), tone(0.128, amplitude=0.05), silence(3.0)])
     vad = dataclasses.replace(Config().vad, pause_release=pause_release)
     llm = _ThinkingModel(["Noon."], delay)
-    models = Models(_LevelVad(), FixedTranscriber(["What time is it?"]), llm, ToneSynthesizer())
-    mic = FileMicrophone(pcm, realtime=False)
-    speaker = FileSpeaker(mic.clock, rate=16_000, min_duration_s=mic.duration)
-    got: list[ev.Event] = []
-    engine = Engine(Config(vad=vad), models, speaker, got.append)
-    engine.barge_in = False
-    engine.run(mic)
+    got, speaker, _, _ = run(
+        pcm, ["What time is it?"], [], Config(vad=vad), llm=llm, vad=_LevelVad()
+    )  # half-duplex: the engine's default (barge_in False)
     (turn,) = of(got, ev.Turn)
     assert (turn.user_text, turn.reply_text) == ("What time is it?", "Noon.")
     return _first_sound(speaker, 2.0)
