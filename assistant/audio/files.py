@@ -43,8 +43,8 @@ class FileMicrophone:
     def frames(self) -> Iterator[Frame]:
         # t = 0 is the moment the first sample "arrives". The clock was made with the microphone,
         # before the models loaded: a virtual one left running would put the file's first
-        # seconds behind it, and the first reply would be charged the loading time (a first
-        # turn measured 1307 ms instead of 451 where loading took ~3 s).
+        # seconds behind it, and the first reply would be charged the loading time (a benchmark's
+        # first turn measured 1307 ms instead of 451).
         self.clock.restart()
         self._pos = 0
         while self._pos < len(self.pcm):
